@@ -1,0 +1,39 @@
+// Error codes shared by the whole core; the bindings turn them into JS Errors with a stable `code`.
+#pragma once
+#include <string>
+#include <utility>
+
+namespace dfs {
+
+enum class Code {
+  kOk = 0,
+  kInvalidArgument,   // wrong type/shape/value from the caller
+  kEmptyInput,        // zero-length buffer
+  kUnsupportedFormat, // bytes are not an image format we decode
+  kCorruptImage,      // decoder failed part-way (truncated, bad tables)
+  kImageTooLarge,     // header dimensions or file size over the configured limits
+  kBadModel,          // weights file failed validation (magic, checksum, offsets, shapes)
+  kOutOfMemory,       // an allocation failed (wasm heap limit)
+  kInternal,
+};
+
+const char* code_name(Code c);  // "INVALID_ARGUMENT", "BAD_MODEL", ... stable strings for JS
+
+struct Status {
+  Code code = Code::kOk;
+  std::string message;
+  bool ok() const { return code == Code::kOk; }
+  static Status Ok() { return {}; }
+};
+
+inline Status Err(Code c, std::string msg) { return Status{c, std::move(msg)}; }
+
+// Exception used internally so deep code can bail out; caught at the pipeline boundary only.
+struct Error {
+  Code code;
+  std::string message;
+};
+
+[[noreturn]] void fail(Code c, const std::string& msg);
+
+}  // namespace dfs

@@ -1,0 +1,50 @@
+// NHWC float tensor views and a bump arena sized once at model load (no allocation in forward()).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "core/status.h"
+
+namespace dfs {
+
+// A view over NHWC f32 memory owned elsewhere (arena or caller). Batch is always 1.
+struct Tensor {
+  float* data = nullptr;
+  int h = 0, w = 0, c = 0;
+  size_t size() const { return size_t(h) * w * c; }
+  float* px(int y, int x) const { return data + (size_t(y) * w + x) * c; }
+};
+
+inline size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+// 64-byte aligned heap block that frees itself.
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+using AlignedBuf = std::unique_ptr<float[], AlignedFree>;
+AlignedBuf aligned_floats(size_t n);  // throws Error{kOutOfMemory} on failure
+
+// Arena: callers reserve() slots while planning, then commit() allocates one block.
+class Arena {
+ public:
+  // Returns an offset (in floats) for a slot of n floats; 64-byte aligned.
+  size_t reserve(size_t n) {
+    size_t off = top_;
+    top_ += align_up(n, 16);
+    return off;
+  }
+  // Reserve a slot at an explicit offset range (for lifetime-based reuse planned by the caller).
+  void ensure(size_t end) { if (end > top_) top_ = align_up(end, 16); }
+  void commit() { buf_ = aligned_floats(top_ ? top_ : 16); }
+  float* at(size_t off) const { return buf_.get() + off; }
+  size_t floats() const { return top_; }
+
+ private:
+  size_t top_ = 0;
+  AlignedBuf buf_;
+};
+
+}  // namespace dfs
