@@ -60,13 +60,13 @@ def _encode(name, arr, dtype):
     if not np.all(np.isfinite(arr)):
         raise DfsError(f"tensor {name!r} has non-finite values")
     if dtype == "f32" or arr.ndim < 2:
-        return [(name, "f32", arr.astype("<f4"))]
+        return [(name, "f32", arr.astype(_NP_DTYPE["f32"]))]
     if dtype == "f16":
         if np.abs(arr).max(initial=0.0) > 65504.0:
             raise DfsError(f"tensor {name!r} overflows f16")
-        return [(name, "f16", arr.astype("<f2"))]
+        return [(name, "f16", arr.astype(_NP_DTYPE["f16"]))]
     q, scale = quantize_i8(arr)
-    return [(name, "i8", q), (name + SCALE_SUFFIX, "f32", scale.astype("<f4"))]
+    return [(name, "i8", q), (name + SCALE_SUFFIX, "f32", scale.astype(_NP_DTYPE["f32"]))]
 
 
 def write_dfs(path, header, tensors, dtype="f32"):
@@ -77,8 +77,6 @@ def write_dfs(path, header, tensors, dtype="f32"):
     """
     if dtype not in _DTYPE_SIZE:
         raise DfsError(f"dtype must be one of {sorted(_DTYPE_SIZE)}, got {dtype!r}")
-    if not isinstance(header, dict):
-        raise DfsError("header must be a dict")
     entries = []
     for name, arr in tensors.items():
         if not isinstance(name, str) or not name:
@@ -86,10 +84,33 @@ def write_dfs(path, header, tensors, dtype="f32"):
         if name.endswith(SCALE_SUFFIX):
             raise DfsError(f"tensor name {name!r} uses the reserved suffix {SCALE_SUFFIX}")
         entries.extend(_encode(name, arr, dtype))
+    return write_dfs_raw(path, header, entries)
 
-    table, blobs, offset = [], [], 0
+
+def write_dfs_raw(path, header, entries):
+    """Writes already-encoded entries [(name, "f32"|"f16"|"i8", array of that storage dtype)]
+    verbatim (e.g. pre-quantized i8 with explicit `:scale` entries). Returns bytes written."""
+    blob = encode_dfs(header, entries)
+    with open(path, "wb") as f:
+        f.write(blob)
+    return len(blob)
+
+
+def encode_dfs(header, entries):
+    """The file image for `entries` (see write_dfs_raw); header["tensors"] is generated."""
+    if not isinstance(header, dict):
+        raise DfsError("header must be a dict")
+    table, blobs, offset, seen = [], [], 0, set()
     for name, dt, arr in entries:
-        if any(d <= 0 for d in arr.shape):
+        if dt not in _DTYPE_SIZE:
+            raise DfsError(f"tensor {name!r}: unknown dtype {dt!r}")
+        if name in seen:
+            raise DfsError(f"duplicate tensor name {name!r}")
+        seen.add(name)
+        arr = np.asarray(arr)
+        if arr.dtype != _NP_DTYPE[dt]:
+            raise DfsError(f"tensor {name!r}: array dtype {arr.dtype} does not match {dt}")
+        if arr.ndim == 0 or any(d <= 0 for d in arr.shape):
             raise DfsError(f"tensor {name!r} has an empty dim: {arr.shape}")
         raw = np.ascontiguousarray(arr).tobytes()
         table.append({"name": name, "dtype": dt, "shape": [int(d) for d in arr.shape],
@@ -109,9 +130,7 @@ def write_dfs(path, header, tensors, dtype="f32"):
     for off, raw in blobs:
         buf[data_start + off:data_start + off + len(raw)] = raw
     buf += struct.pack("<I", zlib.crc32(bytes(buf)) & 0xFFFFFFFF)
-    with open(path, "wb") as f:
-        f.write(buf)
-    return len(buf)
+    return bytes(buf)
 
 
 def parse_dfs(blob):
