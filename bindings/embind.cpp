@@ -1,0 +1,191 @@
+// The only file that includes Emscripten headers: converts JS values to core calls and results
+// back to plain JS objects. Every core error becomes {error: {code, message}}, never a trap.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "models/efficientnet.h"
+#include "pipeline/checker.h"
+
+using emscripten::val;
+
+namespace {
+
+val error_val(const char* code, const std::string& msg) {
+  val e = val::object();
+  e.set("code", val(code));
+  e.set("message", val(msg));
+  val r = val::object();
+  r.set("error", e);
+  return r;
+}
+
+// Copies a JS Uint8Array/Uint8ClampedArray into wasm memory (the view is taken after the
+// allocation, since growing memory detaches old views).
+bool copy_bytes(const val& v, std::vector<uint8_t>& out) {
+  if (!v.instanceof(val::global("Uint8Array")) && !v.instanceof(val::global("Uint8ClampedArray")))
+    return false;
+  size_t n = v["length"].as<size_t>();
+  out.resize(n);
+  if (n) val(emscripten::typed_memory_view(n, out.data())).call<void>("set", v);
+  return true;
+}
+
+dfs::CheckOptions parse_options(const val& o) {
+  dfs::CheckOptions opt;
+  if (o.isUndefined() || o.isNull()) return opt;
+  auto num = [&](const char* k, double def) {
+    val v = o[k];
+    return v.isNumber() ? v.as<double>() : def;
+  };
+  auto flag = [&](const char* k, bool def) {
+    val v = o[k];
+    return v.isTrue() ? true : v.isFalse() ? false : def;
+  };
+  opt.detect.min_score = float(num("minFaceScore", -1));
+  opt.detect.max_faces = int(std::max(1.0, std::min(1000.0, num("maxFaces", 64))));
+  opt.detect.tiles = flag("tiles", true);
+  opt.detect.zoom_out = flag("zoomOut", true);
+  opt.classify = flag("classify", true);
+  opt.heatmap = flag("heatmap", false);
+  double mp = num("maxPixels", 0);
+  if (mp > 0) opt.limits.max_pixels = int64_t(mp);
+  double mb = num("maxBytes", 0);
+  if (mb > 0) opt.limits.max_bytes = size_t(mb);
+  return opt;
+}
+
+val result_val(const dfs::CheckResult& r) {
+  val out = val::object();
+  out.set("width", r.width);
+  out.set("height", r.height);
+  val faces = val::array();
+  for (const auto& f : r.faces) {
+    val face = val::object();
+    val box = val::array();
+    box.call<void>("push", f.det.x, f.det.y, f.det.w, f.det.h);
+    face.set("box", box);
+    face.set("score", f.det.score);
+    val kps = val::array();
+    for (auto& k : f.det.kp) {
+      val p = val::array();
+      p.call<void>("push", k[0], k[1]);
+      kps.call<void>("push", p);
+    }
+    face.set("keypoints", kps);
+    face.set("fake", std::isnan(f.fake) ? val::null() : val(f.fake));
+    if (!f.heat.empty()) {
+      val hm = val::object();
+      hm.set("width", f.heat_w);
+      hm.set("height", f.heat_h);
+      // Copy out of wasm memory: the JS side must own it.
+      val arr = val::global("Float32Array").new_(f.heat.size());
+      arr.call<void>("set", val(emscripten::typed_memory_view(f.heat.size(), f.heat.data())));
+      hm.set("data", arr);
+      val crop = val::array();
+      crop.call<void>("push", f.crop[0], f.crop[1], f.crop[2], f.crop[3]);
+      hm.set("crop", crop);
+      face.set("heatmap", hm);
+    }
+    faces.call<void>("push", face);
+  }
+  out.set("faces", faces);
+  out.set("fake", std::isnan(r.fake) ? val::null() : val(r.fake));
+  val t = val::object();
+  t.set("decode", r.decode_ms);
+  t.set("detect", r.detect_ms);
+  t.set("classify", r.classify_ms);
+  out.set("timings", t);
+  return out;
+}
+
+template <typename F>
+val guarded(F&& f) {
+  try {
+    return f();
+  } catch (const dfs::Error& e) {
+    return error_val(dfs::code_name(e.code), e.message);
+  } catch (const std::bad_alloc&) {
+    return error_val("OUT_OF_MEMORY", "out of memory inside the WebAssembly module");
+  } catch (const std::exception& e) {
+    return error_val("INTERNAL", e.what());
+  } catch (...) {
+    return error_val("INTERNAL", "unexpected error");
+  }
+}
+
+class JsChecker {
+ public:
+  val loadModel(val bytes) {
+    return guarded([&] {
+      std::vector<uint8_t> buf;
+      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "model must be a Uint8Array");
+      checker_.load_model(buf.data(), buf.size());
+      val r = val::object();
+      r.set("ok", true);
+      return r;
+    });
+  }
+
+  val checkEncoded(val bytes, val options) {
+    return guarded([&] {
+      std::vector<uint8_t> buf;
+      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
+      auto opt = parse_options(options);
+      return result_val(checker_.check_encoded(buf.data(), buf.size(), opt));
+    });
+  }
+
+  val checkPixels(val data, val width, val height, val options) {
+    return guarded([&] {
+      if (!width.isNumber() || !height.isNumber())
+        return error_val("INVALID_ARGUMENT", "width and height must be numbers");
+      double w = width.as<double>(), h = height.as<double>();
+      if (!(w >= 1 && h >= 1 && w <= 1e6 && h <= 1e6) || w != std::floor(w) || h != std::floor(h))
+        return error_val("INVALID_ARGUMENT", "width and height must be positive integers");
+      std::vector<uint8_t> buf;
+      if (!copy_bytes(data, buf))
+        return error_val("INVALID_ARGUMENT", "pixel data must be a Uint8Array or Uint8ClampedArray");
+      if (buf.size() != size_t(w) * size_t(h) * 4)
+        return error_val("INVALID_ARGUMENT", "pixel data length must be width*height*4 (RGBA)");
+      auto opt = parse_options(options);
+      return result_val(checker_.check_rgba(buf.data(), int(w), int(h), size_t(w) * 4, opt));
+    });
+  }
+
+  val info() {
+    val r = val::object();
+    r.set("detector", checker_.has_detector());
+    r.set("classifier", checker_.has_classifier());
+    if (checker_.has_classifier()) {
+      auto* c = const_cast<dfs::Classifier*>(checker_.classifier());
+      r.set("threshold", c->threshold());
+      r.set("inputSize", c->net().input_h());
+      r.set("attention", c->net().arch().attention_after >= 0);
+    }
+    return r;
+  }
+
+ private:
+  dfs::Checker checker_;
+};
+
+// Heap size, so tests can prove memory stays flat across thousands of calls.
+double heap_bytes() { return double(emscripten::val::module_property("HEAP8")["length"].as<double>()); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(deepfake_shield) {
+  emscripten::class_<JsChecker>("Checker")
+      .constructor<>()
+      .function("loadModel", &JsChecker::loadModel)
+      .function("checkEncoded", &JsChecker::checkEncoded)
+      .function("checkPixels", &JsChecker::checkPixels)
+      .function("info", &JsChecker::info);
+  emscripten::function("heapBytes", &heap_bytes);
+}

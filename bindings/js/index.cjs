@@ -1,0 +1,6 @@
+// CommonJS entry: the implementation is ESM, loaded on first use (Node >= 18 supports this).
+'use strict';
+let mod;
+const load = () => (mod ??= import('./index.js'));
+exports.createChecker = async (options) => (await load()).createChecker(options);
+exports.load = load;

@@ -1,0 +1,164 @@
+// Deepfake Shield JavaScript API: one entry for browsers, bundlers, workers and Node.
+// Loads the WebAssembly module and the models once, then check() any number of images.
+import createDfsModule from './deepfake-shield.mjs';
+
+export class DeepfakeShieldError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'DeepfakeShieldError';
+    this.code = code;
+  }
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node &&
+  typeof window === 'undefined';
+
+export const DEFAULT_MODELS = {
+  detectorShort: 'blazeface_short.dfs',
+  detectorFull: 'blazeface_full.dfs',
+  classifier: 'classifier.dfs',
+};
+
+function defaultBase() {
+  return new URL('../models/', import.meta.url);
+}
+
+async function loadBytes(location, fetchFn, onProgress, label) {
+  const url = location instanceof URL ? location : new URL(location, defaultBase());
+  if (url.protocol === 'file:' && isNode) {
+    const fs = await import(/* @vite-ignore */ 'node:' + 'fs/promises');
+    const { fileURLToPath } = await import(/* @vite-ignore */ 'node:' + 'url');
+    const buf = await fs.readFile(fileURLToPath(url));
+    onProgress?.({ file: label, loaded: buf.length, total: buf.length });
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const res = await (fetchFn || fetch)(url.href);
+  if (!res.ok) throw new DeepfakeShieldError('LOAD_FAILED', `could not load ${url.href}: HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length')) || 0;
+  if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress({ file: label, loaded, total });
+  }
+  const out = new Uint8Array(loaded);
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
+}
+
+function toBytes(x) {
+  if (x instanceof Uint8Array) return x;
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  return null;
+}
+
+function unwrap(r) {
+  if (r && r.error) throw new DeepfakeShieldError(r.error.code, r.error.message);
+  return r;
+}
+
+/**
+ * Creates a checker. Options:
+ *   wasm: URL|string|Uint8Array of deepfake-shield.wasm (default: next to this module)
+ *   models: { detectorShort, detectorFull, classifier }: URL|string|Uint8Array|null each
+ *           (default: ../models/*.dfs relative to this module; null skips a model)
+ *   fetch: custom fetch; onProgress({file, loaded, total})
+ */
+export async function createChecker(options = {}) {
+  const { onProgress } = options;
+  const wasmLoc = options.wasm ?? new URL('./deepfake-shield.wasm', import.meta.url);
+  const wasmBinary = toBytes(wasmLoc) ?? await loadBytes(wasmLoc, options.fetch, onProgress, 'deepfake-shield.wasm');
+  const Module = await createDfsModule({ wasmBinary });
+  const native = new Module.Checker();
+  const models = { ...DEFAULT_MODELS, ...(options.models || {}) };
+  const loaded = {};
+  try {
+    for (const [role, loc] of Object.entries(models)) {
+      if (loc == null) continue;
+      let bytes = toBytes(loc);
+      if (!bytes) {
+        try {
+          bytes = await loadBytes(loc, options.fetch, onProgress, role);
+        } catch (e) {
+          // The classifier is optional until a trained one ships; detectors are required.
+          if (role === 'classifier' && !(options.models && options.models.classifier)) continue;
+          throw e;
+        }
+      }
+      unwrap(native.loadModel(bytes));
+      loaded[role] = bytes.length;
+    }
+  } catch (e) {
+    native.delete();
+    throw e;
+  }
+  return new Checker(Module, native, loaded);
+}
+
+export class Checker {
+  constructor(Module, native, loaded) {
+    this._m = Module;
+    this._native = native;
+    this.models = loaded;
+    const info = native.info();
+    this.hasClassifier = info.classifier;
+    this.threshold = info.classifier ? info.threshold : null;
+    this.hasHeatmap = !!info.attention;
+  }
+
+  /**
+   * Checks one image. input: encoded bytes (Uint8Array, ArrayBuffer, Blob) or pixels
+   * ({data, width, height} RGBA, e.g. ImageData). Resolves to
+   * {width, height, faces: [{box, score, keypoints, fake, heatmap?}], fake, timings}.
+   */
+  async check(input, options = {}) {
+    if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
+    if (input && typeof Blob !== 'undefined' && input instanceof Blob) input = new Uint8Array(await input.arrayBuffer());
+    return this.checkSync(input, options);
+  }
+
+  /** Same as check() for inputs already in memory (not Blob). */
+  checkSync(input, options = {}) {
+    if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
+    if (options === null || typeof options !== 'object') throw new DeepfakeShieldError('INVALID_ARGUMENT', 'options must be an object');
+    const t0 = now();
+    let r;
+    const bytes = toBytes(input);
+    if (bytes) {
+      // A detached ArrayBuffer reads as zero bytes, so it lands here too.
+      if (bytes.length === 0) throw new DeepfakeShieldError('EMPTY_INPUT', 'image is empty (0 bytes, or a detached buffer)');
+      r = this._native.checkEncoded(bytes, options);
+    } else if (input && typeof input === 'object' && 'data' in input && 'width' in input && 'height' in input) {
+      const data = input.data instanceof Uint8ClampedArray || input.data instanceof Uint8Array ? input.data : null;
+      if (!data) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'pixels.data must be a Uint8Array or Uint8ClampedArray (RGBA)');
+      r = this._native.checkPixels(data, input.width, input.height, options);
+    } else {
+      throw new DeepfakeShieldError('INVALID_ARGUMENT',
+        `expected image bytes (Uint8Array, ArrayBuffer, Blob) or pixels {data, width, height}, got ${describe(input)}`);
+    }
+    unwrap(r);
+    r.timings.total = now() - t0;
+    return r;
+  }
+
+  /** Bytes of WebAssembly memory in use by the module (for leak tests). */
+  memoryBytes() { return this._m.heapBytes(); }
+
+  dispose() {
+    if (this._native) { this._native.delete(); this._native = null; }
+  }
+}
+
+function now() { return typeof performance !== 'undefined' ? performance.now() : Date.now(); }
+function describe(x) {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an Array';
+  return typeof x === 'object' ? (x.constructor?.name || 'object') : typeof x;
+}

@@ -1,0 +1,153 @@
+// .dfs parsing: every size and offset is checked before use; a lying file is a BAD_MODEL error.
+#include "models/weights.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/status.h"
+
+namespace dfs {
+
+uint32_t crc32_ieee(const uint8_t* data, size_t n, uint32_t crc) {
+  static uint32_t table[256];
+  static bool init = false;
+  if (!init) {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+      table[i] = c;
+    }
+    init = true;
+  }
+  crc = ~crc;
+  for (size_t i = 0; i < n; i++) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+float f16_to_f32(uint16_t h) {
+  uint32_t sign = uint32_t(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: renormalize
+      int e = -1;
+      do { e++; mant <<= 1; } while (!(mant & 0x400));
+      bits = sign | uint32_t(127 - 15 - e) << 23 | (mant & 0x3ff) << 13;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | mant << 13;
+  } else {
+    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+static uint32_t rd32(const uint8_t* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
+WeightsFile WeightsFile::parse(const uint8_t* bytes, size_t size) {
+  if (!bytes || size == 0) fail(Code::kEmptyInput, "model file is empty");
+  if (size < 20 || std::memcmp(bytes, "DFSMODEL", 8) != 0)
+    fail(Code::kBadModel, "not a Deepfake Shield model file (bad magic)");
+  uint32_t version = rd32(bytes + 8);
+  if (version != 1) fail(Code::kBadModel, "unsupported model file version " + std::to_string(version));
+  uint32_t crc_stored = rd32(bytes + size - 4);
+  if (crc32_ieee(bytes, size - 4) != crc_stored)
+    fail(Code::kBadModel, "model file checksum mismatch (truncated or corrupted)");
+  size_t json_len = rd32(bytes + 12);
+  if (json_len > size - 20) fail(Code::kBadModel, "model header length exceeds the file");
+  WeightsFile w;
+  w.bytes_.assign(bytes, bytes + size);
+  w.data_start_ = (16 + json_len + 63) / 64 * 64;
+  if (w.data_start_ > size - 4) fail(Code::kBadModel, "model data section starts past the end");
+  w.data_len_ = size - 4 - w.data_start_;
+  w.header_ = Json::parse(reinterpret_cast<const char*>(w.bytes_.data() + 16), json_len);
+  if (!w.header_.is_object()) fail(Code::kBadModel, "model header is not an object");
+  w.kind_ = w.header_["kind"].str();
+  const Json& ts = w.header_["tensors"];
+  if (!ts.is_array()) fail(Code::kBadModel, "model header: 'tensors' must be an array");
+  for (size_t i = 0; i < ts.size(); i++) {
+    const Json& t = ts[i];
+    Entry e;
+    e.name = t["name"].str();
+    const std::string& dt = t["dtype"].str();
+    size_t esize;
+    if (dt == "f32") { e.dtype = 0; esize = 4; }
+    else if (dt == "f16") { e.dtype = 1; esize = 2; }
+    else if (dt == "i8") { e.dtype = 2; esize = 1; }
+    else fail(Code::kBadModel, "tensor '" + e.name + "': unknown dtype '" + dt + "'");
+    e.shape = t["shape"].ints();
+    if (e.shape.empty() || e.shape.size() > 6)
+      fail(Code::kBadModel, "tensor '" + e.name + "': bad rank");
+    size_t n = 1;
+    for (int d : e.shape) {
+      if (d <= 0 || d > (1 << 24)) fail(Code::kBadModel, "tensor '" + e.name + "': bad dimension");
+      if (n > std::numeric_limits<size_t>::max() / size_t(d) / 8)
+        fail(Code::kBadModel, "tensor '" + e.name + "': too large");
+      n *= size_t(d);
+    }
+    double off = t["offset"].num(), nb = t["nbytes"].num();
+    if (off < 0 || nb < 0 || off > double(w.data_len_) || nb > double(w.data_len_))
+      fail(Code::kBadModel, "tensor '" + e.name + "': offset/size outside the file");
+    e.offset = size_t(off);
+    e.nbytes = size_t(nb);
+    if (double(e.offset) != off || double(e.nbytes) != nb)
+      fail(Code::kBadModel, "tensor '" + e.name + "': non-integral offset");
+    if (e.nbytes != n * esize)
+      fail(Code::kBadModel, "tensor '" + e.name + "': byte size does not match its shape");
+    if (e.offset > w.data_len_ - e.nbytes)
+      fail(Code::kBadModel, "tensor '" + e.name + "': data runs past the end of the file");
+    for (auto& other : w.entries_)
+      if (other.name == e.name) fail(Code::kBadModel, "tensor '" + e.name + "' listed twice");
+    w.entries_.push_back(std::move(e));
+  }
+  return w;
+}
+
+const WeightsFile::Entry& WeightsFile::find(const std::string& name) const {
+  for (auto& e : entries_)
+    if (e.name == name) return e;
+  fail(Code::kBadModel, "model is missing tensor '" + name + "'");
+}
+
+bool WeightsFile::has(const std::string& name) const {
+  for (auto& e : entries_)
+    if (e.name == name) return true;
+  return false;
+}
+
+std::vector<int> WeightsFile::shape_of(const std::string& name) const { return find(name).shape; }
+
+std::vector<float> WeightsFile::get(const std::string& name, const std::vector<int>& shape) const {
+  const Entry& e = find(name);
+  if (e.shape != shape) {
+    std::string want, got;
+    for (int d : shape) want += std::to_string(d) + ",";
+    for (int d : e.shape) got += std::to_string(d) + ",";
+    fail(Code::kBadModel, "tensor '" + name + "' has shape [" + got + "], expected [" + want + "]");
+  }
+  size_t n = 1;
+  for (int d : shape) n *= size_t(d);
+  std::vector<float> out(n);
+  const uint8_t* p = bytes_.data() + data_start_ + e.offset;
+  if (e.dtype == 0) {
+    std::memcpy(out.data(), p, n * 4);
+  } else if (e.dtype == 1) {
+    for (size_t i = 0; i < n; i++) out[i] = f16_to_f32(uint16_t(p[2 * i] | p[2 * i + 1] << 8));
+  } else {
+    // Per-output-channel int8: the last dim is the channel; scales live in "<name>:scale".
+    int ch = shape.back();
+    std::vector<float> scale = get(name + ":scale", {ch});
+    for (size_t i = 0; i < n; i++) out[i] = float(int8_t(p[i])) * scale[i % size_t(ch)];
+  }
+  for (float v : out)
+    if (!std::isfinite(v)) fail(Code::kBadModel, "tensor '" + name + "' holds NaN or infinity");
+  return out;
+}
+
+}  // namespace dfs

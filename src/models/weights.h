@@ -1,0 +1,43 @@
+// Reader for our .dfs weights files (src/models/FORMAT.md): validates everything, expands to f32.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace dfs {
+
+uint32_t crc32_ieee(const uint8_t* data, size_t n, uint32_t crc = 0);
+float f16_to_f32(uint16_t h);
+
+class WeightsFile {
+ public:
+  // Parses and validates `bytes` (copied; the caller may free them). Throws Error{kBadModel}.
+  static WeightsFile parse(const uint8_t* bytes, size_t size);
+
+  const Json& header() const { return header_; }
+  const std::string& kind() const { return kind_; }
+  bool has(const std::string& name) const;
+  // Tensor as f32 with the expected shape; throws kBadModel naming the tensor on mismatch.
+  std::vector<float> get(const std::string& name, const std::vector<int>& shape) const;
+  std::vector<int> shape_of(const std::string& name) const;
+  size_t file_size() const { return bytes_.size(); }
+
+ private:
+  struct Entry {
+    std::string name;
+    int dtype;  // 0 f32, 1 f16, 2 i8
+    std::vector<int> shape;
+    size_t offset, nbytes;
+  };
+  const Entry& find(const std::string& name) const;
+  std::vector<uint8_t> bytes_;
+  size_t data_start_ = 0, data_len_ = 0;
+  Json header_;
+  std::string kind_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace dfs

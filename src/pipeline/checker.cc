@@ -1,0 +1,76 @@
+// Orchestrates one check; every error escapes as dfs::Error and leaves the checker reusable.
+#include "pipeline/checker.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/status.h"
+#include "models/efficientnet.h"
+
+namespace dfs {
+
+static double now_ms() {
+  using namespace std::chrono;
+  return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+Checker::Checker() = default;
+Checker::~Checker() = default;
+
+void Checker::load_model(const uint8_t* bytes, size_t size) {
+  WeightsFile wf = WeightsFile::parse(bytes, size);
+  if (wf.kind() == "blazeface") {
+    auto det = std::make_unique<FaceDetector>(wf);
+    const std::string& name = wf.header()["name"].str();
+    if (name.find("full") != std::string::npos) full_ = std::move(det);
+    else short_ = std::move(det);
+  } else if (wf.kind() == "efficientnet") {
+    classifier_ = std::make_unique<Classifier>(wf);
+  } else {
+    fail(Code::kBadModel, "unknown model kind '" + wf.kind() + "'");
+  }
+}
+
+CheckResult Checker::check_encoded(const uint8_t* bytes, size_t size, const CheckOptions& opt) {
+  double t0 = now_ms();
+  Image img = decode_image(bytes, size, opt.limits);
+  double t1 = now_ms();
+  CheckResult r = check_image(img, opt);
+  r.decode_ms = t1 - t0;
+  return r;
+}
+
+CheckResult Checker::check_rgba(const uint8_t* rgba, int w, int h, size_t stride,
+                                const CheckOptions& opt) {
+  double t0 = now_ms();
+  Image img = image_from_rgba(rgba, w, h, stride, opt.limits);
+  double t1 = now_ms();
+  CheckResult r = check_image(img, opt);
+  r.decode_ms = t1 - t0;
+  return r;
+}
+
+CheckResult Checker::check_image(const Image& img, const CheckOptions& opt) {
+  if (!has_detector()) fail(Code::kInvalidArgument, "no face detector model is loaded");
+  CheckResult r;
+  r.width = img.w;
+  r.height = img.h;
+  double t0 = now_ms();
+  auto dets = detect_faces(img, short_.get(), full_.get(), opt.detect);
+  double t1 = now_ms();
+  for (auto& d : dets) {
+    FaceResult f;
+    f.det = d;
+    if (classifier_ && opt.classify) {
+      f.fake = classifier_->classify_face(img, d, opt.heatmap ? &f.heat : nullptr, &f.heat_w,
+                                          &f.heat_h, f.crop);
+      r.fake = std::isnan(r.fake) ? f.fake : std::max(r.fake, f.fake);
+    }
+    r.faces.push_back(std::move(f));
+  }
+  r.detect_ms = t1 - t0;
+  r.classify_ms = now_ms() - t1;
+  return r;
+}
+
+}  // namespace dfs

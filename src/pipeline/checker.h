@@ -1,0 +1,58 @@
+// The whole check: decode -> detect faces -> crop + classify each -> image verdict, with timings.
+#pragma once
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "image/image.h"
+#include "pipeline/detect.h"
+
+namespace dfs {
+
+class Classifier;  // src/models/efficientnet.h
+
+struct CheckOptions {
+  DetectOptions detect;
+  DecodeLimits limits;
+  bool classify = true;
+  bool heatmap = false;
+};
+
+struct FaceResult {
+  Detection det;                  // source pixels
+  float fake = NAN;               // P(manipulated) in [0,1]; NaN when no classifier is loaded
+  int heat_w = 0, heat_h = 0;     // attention map over the classifier's crop, when it has one
+  std::vector<float> heat;
+  float crop[4] = {0, 0, 0, 0};   // the square crop (x, y, side, side) the classifier saw
+};
+
+struct CheckResult {
+  int width = 0, height = 0;
+  std::vector<FaceResult> faces;
+  float fake = NAN;               // max over faces; NaN with no face or no classifier
+  double decode_ms = 0, detect_ms = 0, classify_ms = 0;
+};
+
+class Checker {
+ public:
+  Checker();
+  ~Checker();
+  // Loads a detector (.dfs kind blazeface; the header's name says short or full range) or the
+  // classifier (kind efficientnet). Replaces a model of the same role. Throws kBadModel.
+  void load_model(const uint8_t* bytes, size_t size);
+  bool has_detector() const { return short_ || full_; }
+  bool has_classifier() const { return bool(classifier_); }
+  const Classifier* classifier() const { return classifier_.get(); }
+
+  CheckResult check_encoded(const uint8_t* bytes, size_t size, const CheckOptions& opt);
+  CheckResult check_rgba(const uint8_t* rgba, int w, int h, size_t stride,
+                         const CheckOptions& opt);
+  CheckResult check_image(const Image& img, const CheckOptions& opt);
+
+ private:
+  std::unique_ptr<FaceDetector> short_, full_;
+  std::unique_ptr<Classifier> classifier_;
+};
+
+}  // namespace dfs

@@ -1,0 +1,264 @@
+// Anchors, decode and NMS follow MediaPipe's SSD anchor and tensors-to-detections semantics.
+#include "pipeline/detect.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/status.h"
+
+namespace dfs {
+
+AnchorOptions anchor_options_from(const Json& j) {
+  AnchorOptions o;
+  o.num_layers = j["num_layers"].integer();
+  o.input_h = j["input_size_height"].integer();
+  o.input_w = j["input_size_width"].integer();
+  o.min_scale = float(j["min_scale"].num());
+  o.max_scale = float(j["max_scale"].num());
+  o.offset_x = float(j["anchor_offset_x"].num());
+  o.offset_y = float(j["anchor_offset_y"].num());
+  o.strides = j["strides"].ints();
+  o.aspect_ratios = j["aspect_ratios"].floats();
+  o.fixed_anchor_size = j["fixed_anchor_size"].boolean();
+  o.reduce_boxes_in_lowest_layer = j["reduce_boxes_in_lowest_layer"].boolean();
+  o.interpolated_scale_aspect_ratio = float(j["interpolated_scale_aspect_ratio"].num());
+  if (o.num_layers < 1 || o.num_layers > 16 || int(o.strides.size()) != o.num_layers ||
+      o.aspect_ratios.empty() || o.input_h < 1 || o.input_w < 1)
+    fail(Code::kBadModel, "anchors: inconsistent options");
+  for (int s : o.strides)
+    if (s < 1 || s > 1024) fail(Code::kBadModel, "anchors: bad stride");
+  for (float a : o.aspect_ratios)
+    if (!(a > 0)) fail(Code::kBadModel, "anchors: bad aspect ratio");
+  return o;
+}
+
+static float anchor_scale(float lo, float hi, int i, int n) {
+  return n == 1 ? (lo + hi) * 0.5f : lo + (hi - lo) * i / (n - 1.0f);
+}
+
+std::vector<Anchor> generate_anchors(const AnchorOptions& o) {
+  std::vector<Anchor> out;
+  int layer = 0;
+  while (layer < o.num_layers) {
+    // Consecutive layers with the same stride share one feature map: their anchors interleave.
+    std::vector<float> ws, hs;
+    int last = layer;
+    for (; last < o.num_layers && o.strides[last] == o.strides[layer]; last++) {
+      float scale = anchor_scale(o.min_scale, o.max_scale, last, o.num_layers);
+      std::vector<std::pair<float, float>> sr;  // (scale, ratio)
+      if (last == 0 && o.reduce_boxes_in_lowest_layer) {
+        sr = {{0.1f, 1.0f}, {scale, 2.0f}, {scale, 0.5f}};
+      } else {
+        for (float ar : o.aspect_ratios) sr.push_back({scale, ar});
+        if (o.interpolated_scale_aspect_ratio > 0) {
+          float next = last == o.num_layers - 1
+                           ? 1.0f
+                           : anchor_scale(o.min_scale, o.max_scale, last + 1, o.num_layers);
+          sr.push_back({std::sqrt(scale * next), o.interpolated_scale_aspect_ratio});
+        }
+      }
+      for (auto& p : sr) {
+        float r = std::sqrt(p.second);
+        hs.push_back(p.first / r);
+        ws.push_back(p.first * r);
+      }
+    }
+    int stride = o.strides[layer];
+    int fh = (o.input_h + stride - 1) / stride, fw = (o.input_w + stride - 1) / stride;
+    for (int y = 0; y < fh; y++)
+      for (int x = 0; x < fw; x++)
+        for (size_t a = 0; a < ws.size(); a++) {
+          Anchor an;
+          an.x = (x + o.offset_x) / fw;
+          an.y = (y + o.offset_y) / fh;
+          an.w = o.fixed_anchor_size ? 1.0f : ws[a];
+          an.h = o.fixed_anchor_size ? 1.0f : hs[a];
+          out.push_back(an);
+        }
+    layer = last;
+  }
+  return out;
+}
+
+DecodeOptions decode_options_from(const Json& j) {
+  DecodeOptions o;
+  o.num_boxes = j["num_boxes"].integer();
+  o.num_keypoints = j["num_keypoints"].integer();
+  if (j["num_coords"].integer() != 16 || o.num_keypoints != 6)
+    fail(Code::kBadModel, "decode: expected 16 coords with 6 keypoints");
+  o.x_scale = float(j["x_scale"].num());
+  o.y_scale = float(j["y_scale"].num());
+  o.w_scale = float(j["w_scale"].num());
+  o.h_scale = float(j["h_scale"].num());
+  o.score_clip = float(j["score_clipping_thresh"].num());
+  o.min_score = float(j["min_score_thresh"].num());
+  o.nms_iou = float(j["min_suppression_threshold"].num());
+  if (!(o.x_scale > 0 && o.y_scale > 0 && o.w_scale > 0 && o.h_scale > 0))
+    fail(Code::kBadModel, "decode: scales must be positive");
+  return o;
+}
+
+std::vector<Detection> decode_boxes(const float* scores, const float* boxes,
+                                    const std::vector<Anchor>& anchors, const DecodeOptions& o,
+                                    float min_score) {
+  std::vector<Detection> out;
+  for (size_t i = 0; i < anchors.size(); i++) {
+    float s = std::min(std::max(scores[i], -o.score_clip), o.score_clip);
+    s = 1.f / (1.f + std::exp(-s));
+    if (s < min_score) continue;
+    const float* r = boxes + i * 16;
+    const Anchor& a = anchors[i];
+    Detection d;
+    float cx = r[0] / o.x_scale * a.w + a.x, cy = r[1] / o.y_scale * a.h + a.y;
+    float w = r[2] / o.w_scale * a.w, h = r[3] / o.h_scale * a.h;
+    if (!(w > 0 && h > 0)) continue;
+    d.x = cx - w / 2;
+    d.y = cy - h / 2;
+    d.w = w;
+    d.h = h;
+    d.score = s;
+    for (int k = 0; k < 6; k++) {
+      d.kp[k][0] = r[4 + 2 * k] / o.x_scale * a.w + a.x;
+      d.kp[k][1] = r[5 + 2 * k] / o.y_scale * a.h + a.y;
+    }
+    out.push_back(d);
+  }
+  return out;
+}
+
+float iou(const Detection& a, const Detection& b) {
+  float x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
+  float x1 = std::min(a.x + a.w, b.x + b.w), y1 = std::min(a.y + a.h, b.y + b.h);
+  float inter = std::max(0.f, x1 - x0) * std::max(0.f, y1 - y0);
+  float uni = a.w * a.h + b.w * b.h - inter;
+  return uni > 0 ? inter / uni : 0.f;
+}
+
+std::vector<Detection> weighted_nms(std::vector<Detection> dets, float iou_thresh) {
+  std::stable_sort(dets.begin(), dets.end(),
+                   [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  std::vector<Detection> out;
+  std::vector<bool> used(dets.size(), false);
+  for (size_t i = 0; i < dets.size(); i++) {
+    if (used[i]) continue;
+    const Detection& best = dets[i];
+    Detection acc{};
+    float wsum = 0;
+    for (size_t j = i; j < dets.size(); j++) {
+      if (used[j] || iou(best, dets[j]) <= iou_thresh) continue;
+      used[j] = true;
+      const Detection& d = dets[j];
+      float w = d.score;
+      acc.x += d.x * w;
+      acc.y += d.y * w;
+      acc.w += d.w * w;
+      acc.h += d.h * w;
+      for (int k = 0; k < 6; k++) {
+        acc.kp[k][0] += d.kp[k][0] * w;
+        acc.kp[k][1] += d.kp[k][1] * w;
+      }
+      wsum += w;
+    }
+    acc.x /= wsum;
+    acc.y /= wsum;
+    acc.w /= wsum;
+    acc.h /= wsum;
+    for (int k = 0; k < 6; k++) {
+      acc.kp[k][0] /= wsum;
+      acc.kp[k][1] /= wsum;
+    }
+    acc.score = best.score;
+    out.push_back(acc);
+  }
+  return out;
+}
+
+FaceDetector::FaceDetector(const WeightsFile& wf) : net_(wf) {
+  AnchorOptions ao = anchor_options_from(net_.header()["anchors"]);
+  if (ao.input_h != net_.input_h() || ao.input_w != net_.input_w())
+    fail(Code::kBadModel, "anchors: input size differs from the network's");
+  anchors_ = generate_anchors(ao);
+  dec_ = decode_options_from(net_.header()["decode"]);
+  if (int(anchors_.size()) != net_.num_boxes() || dec_.num_boxes != net_.num_boxes())
+    fail(Code::kBadModel, "anchors: " + std::to_string(anchors_.size()) + " generated, model has " +
+                              std::to_string(net_.num_boxes()) + " outputs");
+  rgb_.resize(size_t(net_.input_h()) * net_.input_w() * 3);
+}
+
+std::vector<Detection> FaceDetector::detect_region(const Image& img, float x, float y, float side,
+                                                   float min_score) {
+  const int H = net_.input_h(), W = net_.input_w();
+  resample_region(img, x, y, side, side, W, H, 0.f, rgb_.data());
+  float* in = net_.input();
+  const float* mean = net_.mean();
+  const float* stdv = net_.std();
+  for (size_t i = 0; i < size_t(H) * W; i++)
+    for (int c = 0; c < 3; c++) in[i * 3 + c] = (rgb_[i * 3 + c] / 255.f - mean[c]) / stdv[c];
+  net_.forward();
+  if (min_score < 0) min_score = dec_.min_score;
+  auto dets = decode_boxes(net_.scores(), net_.boxes(), anchors_, dec_, min_score);
+  dets = weighted_nms(std::move(dets), dec_.nms_iou);
+  for (auto& d : dets) {
+    d.x = x + d.x * side;
+    d.y = y + d.y * side;
+    d.w *= side;
+    d.h *= side;
+    for (auto& k : d.kp) {
+      k[0] = x + k[0] * side;
+      k[1] = y + k[1] * side;
+    }
+  }
+  return dets;
+}
+
+std::vector<Detection> detect_faces(const Image& img, FaceDetector* short_range,
+                                    FaceDetector* full_range, const DetectOptions& opt) {
+  std::vector<Detection> all;
+  const float W = float(img.w), H = float(img.h), S = std::max(W, H);
+  auto run = [&](FaceDetector* d, float x, float y, float side) {
+    if (!d) return;
+    auto r = d->detect_region(img, x, y, side, opt.min_score);
+    all.insert(all.end(), r.begin(), r.end());
+  };
+  // Whole image letterboxed into the square input (centered, black bars).
+  float x0 = (W - S) / 2, y0 = (H - S) / 2;
+  run(short_range, x0, y0, S);
+  run(full_range, x0, y0, S);
+  // A face that fills the frame is bigger than the largest anchor: look again from further away.
+  if (opt.zoom_out) run(short_range, (W - 2 * S) / 2, (H - 2 * S) / 2, 2 * S);
+  // Small faces in big photos: overlapping tiles at a scale where a ~40px face is ~12px in the
+  // full-range input. Overlap > the largest face a tile misses, so each face is whole in one.
+  if (opt.tiles && full_range && S > 1000) {
+    const float tile = 640, step = 480;
+    for (float ty = 0;; ty += step) {
+      float yy = std::min(ty, std::max(0.f, H - tile));
+      for (float tx = 0;; tx += step) {
+        float xx = std::min(tx, std::max(0.f, W - tile));
+        run(full_range, xx, yy, tile);
+        if (xx + tile >= W) break;
+      }
+      if (yy + tile >= H) break;
+    }
+  }
+  float iou_t = short_range ? short_range->decode().nms_iou
+                            : (full_range ? full_range->decode().nms_iou : 0.3f);
+  auto merged = weighted_nms(std::move(all), iou_t);
+  // A tile can see part of a big face as a small one inside it: drop boxes mostly contained in
+  // a larger, higher-scoring box.
+  std::vector<Detection> out;
+  for (size_t i = 0; i < merged.size(); i++) {
+    bool inside = false;
+    for (size_t j = 0; j < merged.size() && !inside; j++) {
+      if (i == j || merged[j].w * merged[j].h <= merged[i].w * merged[i].h) continue;
+      const Detection &a = merged[i], &b = merged[j];
+      float ix = std::max(0.f, std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x));
+      float iy = std::max(0.f, std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y));
+      inside = ix * iy > 0.6f * a.w * a.h && b.score >= a.score * 0.9f;
+    }
+    if (!inside) out.push_back(merged[i]);
+  }
+  if (int(out.size()) > opt.max_faces) out.resize(opt.max_faces);
+  return out;
+}
+
+}  // namespace dfs

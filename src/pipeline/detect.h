@@ -1,0 +1,79 @@
+// Face detection around BlazeFace: SSD anchors, box/keypoint decode, weighted NMS, and the
+// multi-pass search (letterbox, zoom-out, tiles) that finds faces of every size in any photo.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "image/image.h"
+#include "models/blazeface.h"
+
+namespace dfs {
+
+struct Anchor {
+  float x, y, w, h;  // center and size, normalized to the model input
+};
+
+struct AnchorOptions {
+  int num_layers = 0, input_h = 0, input_w = 0;
+  float min_scale = 0, max_scale = 0, offset_x = 0.5f, offset_y = 0.5f;
+  std::vector<int> strides;
+  std::vector<float> aspect_ratios;
+  bool fixed_anchor_size = true, reduce_boxes_in_lowest_layer = false;
+  float interpolated_scale_aspect_ratio = 1.0f;
+};
+AnchorOptions anchor_options_from(const Json& j);  // throws kBadModel
+std::vector<Anchor> generate_anchors(const AnchorOptions& o);
+
+struct Detection {
+  float x, y, w, h;    // box (top-left, size); normalized model coords or source pixels
+  float score;
+  float kp[6][2];      // right eye, left eye, nose tip, mouth, right ear, left ear (subject's)
+};
+
+struct DecodeOptions {
+  int num_boxes = 0, num_keypoints = 6;
+  float x_scale = 128, y_scale = 128, w_scale = 128, h_scale = 128;
+  float score_clip = 100, min_score = 0.5f, nms_iou = 0.3f;
+};
+DecodeOptions decode_options_from(const Json& j);
+
+// Boxes with sigmoid(score) >= min_score, in normalized model coordinates.
+std::vector<Detection> decode_boxes(const float* scores, const float* boxes,
+                                    const std::vector<Anchor>& anchors, const DecodeOptions& o,
+                                    float min_score);
+float iou(const Detection& a, const Detection& b);
+// MediaPipe-style weighted NMS: clusters of IoU > thresh around the best box are averaged by
+// score; the cluster keeps the best score.
+std::vector<Detection> weighted_nms(std::vector<Detection> dets, float iou_thresh);
+
+// One BlazeFace model with its anchors, able to run on any square source region.
+class FaceDetector {
+ public:
+  explicit FaceDetector(const WeightsFile& wf);
+  // Runs the model on the square region (x, y, side) of img (outside = black) and returns
+  // detections in source pixels.
+  std::vector<Detection> detect_region(const Image& img, float x, float y, float side,
+                                       float min_score);
+  BlazeFace& model() { return net_; }
+  const DecodeOptions& decode() const { return dec_; }
+  const std::vector<Anchor>& anchors() const { return anchors_; }
+
+ private:
+  BlazeFace net_;
+  std::vector<Anchor> anchors_;
+  DecodeOptions dec_;
+  std::vector<float> rgb_;
+};
+
+struct DetectOptions {
+  float min_score = -1;     // < 0: each model's own threshold
+  int max_faces = 64;
+  bool tiles = true;        // tile large photos with the full-range model (small faces)
+  bool zoom_out = true;     // extra pass with the image padded 2x (faces filling the frame)
+};
+
+// Runs every pass that applies and merges duplicates across passes and tiles.
+std::vector<Detection> detect_faces(const Image& img, FaceDetector* short_range,
+                                    FaceDetector* full_range, const DetectOptions& opt);
+
+}  // namespace dfs

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the shipped artifacts: models/*.dfs from the npm TFLite files, the wasm module, dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
+JOBS=${JOBS:-2}
+
+mp=node_modules/@mediapipe/face_detection
+for kind in short full; do
+  out=models/blazeface_${kind}.dfs
+  node tools/convert/tflite_to_dfs.js "$mp/face_detection_${kind}_range.tflite" "$out.tmp" >/dev/null
+  if [[ -f "$out" ]] && cmp -s "$out" "$out.tmp"; then rm "$out.tmp"; else mv "$out.tmp" "$out"; echo "build: wrote $out"; fi
+done
+
+if [[ ! -f build-wasm/CMakeCache.txt ]]; then
+  emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build build-wasm -j"$JOBS" --target dfs_wasm
+
+mkdir -p dist
+cp build-wasm/deepfake-shield.mjs build-wasm/deepfake-shield.wasm dist/
+cp bindings/js/index.js bindings/js/index.cjs bindings/js/index.d.ts dist/
+echo "build: dist/ ready ($(stat -c %s dist/deepfake-shield.wasm) bytes of wasm)"
