@@ -1,0 +1,71 @@
+// f32 direct KxK convolution for the network stems (few input channels): im2col chunks + GEMM.
+//
+// With cin = 3 a pixel's receptive field is only kh*kw*3 floats (27 or 75), so gathering it into a
+// small stack buffer costs a few percent of the multiply work and lets the stem reuse the GEMM
+// micro-kernel, whose inner loop runs over output-channel vectors as the packing wants. The
+// packed layout is therefore exactly f32_gemm_pack of the HWIO weights viewed as [kh*kw*cin][cout].
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "kernels/kernels.h"
+#include "kernels/kernels_simd.h"
+
+namespace dfs {
+
+namespace {
+// Stack budget for one im2col chunk (24 KiB): well inside L1 together with a weight panel.
+constexpr int kIm2colFloats = 6144;
+}  // namespace
+
+size_t f32_conv_packed_size(int kh, int kw, int cin, int cout) {
+  return f32_gemm_packed_size(kh * kw * cin, cout);
+}
+
+void f32_conv_pack(int kh, int kw, int cin, int cout, const float* w_hwio, const float* bias,
+                   float* packed) {
+  f32_gemm_pack(kh * kw * cin, cout, w_hwio, bias, packed);
+}
+
+void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride, int pad_top,
+              int pad_left, Act act, const Tensor& out) {
+  const int cin = in.c, cout = out.c;
+  const int K = kh * kw * cin;
+  assert(K >= 1 && K <= kIm2colFloats && stride >= 1 && pad_top >= 0 && pad_left >= 0);
+  float buf[kIm2colFloats];
+  const int chunk = std::max(1, kIm2colFloats / K);
+  const int npix = out.h * out.w;
+  const size_t run = size_t(kw) * cin;  // one kernel row of a pixel whose taps are all inside
+
+  for (int p0 = 0; p0 < npix; p0 += chunk) {
+    const int rows = std::min(chunk, npix - p0);
+    for (int r = 0; r < rows; r++) {
+      const int oy = (p0 + r) / out.w, ox = (p0 + r) % out.w;
+      const int iy0 = oy * stride - pad_top, ix0 = ox * stride - pad_left;
+      float* dst = buf + size_t(r) * K;
+      const bool cols_inside = ix0 >= 0 && ix0 + kw <= in.w;
+      for (int ky = 0; ky < kh; ky++, dst += run) {
+        const int iy = iy0 + ky;
+        if (iy < 0 || iy >= in.h) {
+          std::memset(dst, 0, run * sizeof(float));
+        } else if (cols_inside) {
+          std::memcpy(dst, in.px(iy, ix0), run * sizeof(float));
+        } else {
+          for (int kx = 0; kx < kw; kx++) {
+            const int ix = ix0 + kx;
+            float* d = dst + size_t(kx) * cin;
+            if (ix < 0 || ix >= in.w) {
+              std::memset(d, 0, size_t(cin) * sizeof(float));
+            } else {
+              std::memcpy(d, in.px(iy, ix), size_t(cin) * sizeof(float));
+            }
+          }
+        }
+      }
+    }
+    detail::f32_gemm_rows(rows, K, cout, buf, size_t(K), packed, act, out.data + size_t(p0) * cout,
+                          size_t(cout));
+  }
+}
+
+}  // namespace dfs

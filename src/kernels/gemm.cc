@@ -1,0 +1,165 @@
+// f32 GEMM for 1x1 convolutions and FC layers: packed column panels, MRx8 register micro-kernel.
+#include <algorithm>
+#include <cassert>
+
+#include "kernels/kernels.h"
+#include "kernels/kernels_simd.h"
+
+// Rows per micro-kernel call. 6 rows x 2 vectors = 12 accumulators leaves 4 of the 16 vector
+// registers (SSE; V8 and SpiderMonkey also allocate from 16 xmm) for the two weight vectors and
+// the broadcast A value.
+#ifndef DFS_GEMM_MR
+#define DFS_GEMM_MR 6
+#endif
+// 1: read 4 consecutive A values per row with one vector load and broadcast lanes with shuffles;
+// 0: one scalar broadcast-load per row and k.
+#ifndef DFS_GEMM_DUP
+#define DFS_GEMM_DUP 0
+#endif
+
+namespace dfs {
+namespace {
+
+using namespace simd;
+constexpr int NR = detail::kGemmNR;
+
+template <int MR, int L>
+DFS_INLINE void gemm_step_dup(const f32x4* av, const float* w, f32x4* acc0, f32x4* acc1) {
+  const f32x4 w0 = load(w + L * NR), w1 = load(w + L * NR + 4);
+  DFS_UNROLL for (int i = 0; i < MR; i++) {
+    const f32x4 x = dup_lane<L>(av[i]);
+    acc0[i] = madd(x, w0, acc0[i]);
+    acc1[i] = madd(x, w1, acc1[i]);
+  }
+}
+
+// One MR x 8 output tile: c[i][0..nc) = act(bias + sum_k a[i][k] * w[k][0..nc)).
+// Accumulation starts from the bias and adds k in increasing order, as the reference does, so the
+// result is bit-identical to f32_gemm_ref when neither is compiled with FMA contraction.
+template <int MR>
+DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act act, float* c,
+                          size_t ldc, int nc) {
+  const float* ap[MR];
+  DFS_UNROLL for (int i = 0; i < MR; i++) ap[i] = a + i * lda;
+  f32x4 acc0[MR], acc1[MR];
+  {
+    const f32x4 b0 = load(w), b1 = load(w + 4);
+    DFS_UNROLL for (int i = 0; i < MR; i++) {
+      acc0[i] = b0;
+      acc1[i] = b1;
+    }
+  }
+  w += NR;
+  int k = 0;
+#if DFS_GEMM_DUP
+  for (; k + 4 <= K; k += 4) {
+    f32x4 av[MR];
+    DFS_UNROLL for (int i = 0; i < MR; i++) av[i] = load(ap[i] + k);
+    gemm_step_dup<MR, 0>(av, w, acc0, acc1);
+    gemm_step_dup<MR, 1>(av, w, acc0, acc1);
+    gemm_step_dup<MR, 2>(av, w, acc0, acc1);
+    gemm_step_dup<MR, 3>(av, w, acc0, acc1);
+    w += 4 * NR;
+  }
+#endif
+  for (; k < K; k++) {
+    const f32x4 w0 = load(w), w1 = load(w + 4);
+    w += NR;
+    DFS_UNROLL for (int i = 0; i < MR; i++) {
+      const f32x4 x = load_splat(ap[i] + k);
+      acc0[i] = madd(x, w0, acc0[i]);
+      acc1[i] = madd(x, w1, acc1[i]);
+    }
+  }
+  if (act != Act::kNone) {
+    DFS_UNROLL for (int i = 0; i < MR; i++) {
+      acc0[i] = detail::act_v(acc0[i], act);
+      acc1[i] = detail::act_v(acc1[i], act);
+    }
+  }
+  if (nc == NR) {
+    DFS_UNROLL for (int i = 0; i < MR; i++) {
+      store(c + i * ldc, acc0[i]);
+      store(c + i * ldc + 4, acc1[i]);
+    }
+  } else if (nc >= 4) {
+    DFS_UNROLL for (int i = 0; i < MR; i++) {
+      store(c + i * ldc, acc0[i]);
+      store_partial(c + i * ldc + 4, acc1[i], nc - 4);
+    }
+  } else {
+    DFS_UNROLL for (int i = 0; i < MR; i++) store_partial(c + i * ldc, acc0[i], nc);
+  }
+}
+
+template <int MR>
+void gemm_tile_rows(int rows, int K, const float* a, size_t lda, const float* w, Act act, float* c,
+                    size_t ldc, int nc) {
+  if constexpr (MR > 1) {
+    if (rows < MR) return gemm_tile_rows<MR - 1>(rows, K, a, lda, w, act, c, ldc, nc);
+  }
+  gemm_tile<MR>(K, a, lda, w, act, c, ldc, nc);
+}
+
+}  // namespace
+
+size_t f32_gemm_packed_size(int K, int N) {
+  return size_t((N + NR - 1) / NR) * NR * (size_t(K) + 1);
+}
+
+// Panel p holds columns [p*8, p*8+8): 8 bias values, then K rows of 8 weights; columns past N
+// are zero so the micro-kernel never needs a column mask while accumulating.
+void f32_gemm_pack(int K, int N, const float* w_kn, const float* bias, float* packed) {
+  const int np = (N + NR - 1) / NR;
+  for (int p = 0; p < np; p++) {
+    float* dst = packed + size_t(p) * NR * (size_t(K) + 1);
+    for (int j = 0; j < NR; j++) {
+      const int n = p * NR + j;
+      dst[j] = (n < N && bias) ? bias[n] : 0.f;
+    }
+    dst += NR;
+    for (int k = 0; k < K; k++)
+      for (int j = 0; j < NR; j++) {
+        const int n = p * NR + j;
+        dst[size_t(k) * NR + j] = n < N ? w_kn[size_t(k) * N + n] : 0.f;
+      }
+  }
+}
+
+namespace detail {
+
+void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float* packed, Act act,
+                   float* c, size_t ldc) {
+  assert(M >= 0 && K >= 1 && N >= 1 && a && packed && c);
+  constexpr int MR = DFS_GEMM_MR;
+  const int np = (N + NR - 1) / NR;
+  const size_t pstride = size_t(NR) * (size_t(K) + 1);
+  // Rows per block: the block's A rows (mc*K floats) stay in L2 while every weight panel streams
+  // past them once; each panel (K*8 floats) is reused by mc/MR micro-kernel calls from L1.
+  constexpr size_t kBlockFloats = 32 * 1024;
+  int mc = int(std::max<size_t>(MR, kBlockFloats / size_t(K) / MR * MR));
+  if (mc > M) mc = M;
+  for (int m0 = 0; m0 < M; m0 += mc) {
+    const int mb = std::min(mc, M - m0);
+    for (int p = 0; p < np; p++) {
+      const float* w = packed + size_t(p) * pstride;
+      const int nc = std::min(NR, N - p * NR);
+      float* cp = c + size_t(m0) * ldc + size_t(p) * NR;
+      const float* ar = a + size_t(m0) * lda;
+      int m = 0;
+      for (; m + MR <= mb; m += MR)
+        gemm_tile<MR>(K, ar + size_t(m) * lda, lda, w, act, cp + size_t(m) * ldc, ldc, nc);
+      if (m < mb)
+        gemm_tile_rows<MR - 1>(mb - m, K, ar + size_t(m) * lda, lda, w, act, cp + size_t(m) * ldc,
+                               ldc, nc);
+    }
+  }
+}
+
+}  // namespace detail
+
+void f32_gemm(int M, int K, int N, const float* a, const float* packed, Act act, float* c) {
+  detail::f32_gemm_rows(M, K, N, a, size_t(K), packed, act, c, size_t(N));
+}
+
+}  // namespace dfs

@@ -1,0 +1,84 @@
+// Optimized kernels vs their reference twins over swept shapes (the sweeps live in
+// kernel_sweeps.h so that tests/wasm/kernel_check.cc runs the very same cases under simd128).
+#include <gtest/gtest.h>
+
+#include "kernel_sweeps.h"
+#include "simd/simd.h"
+
+namespace dfs::sweeps {
+namespace {
+
+TEST(KernelSweep, Gemm) { EXPECT_EQ(sweep_gemm(), ""); }
+TEST(KernelSweep, Dwconv) { EXPECT_EQ(sweep_dwconv(), ""); }
+TEST(KernelSweep, Conv) { EXPECT_EQ(sweep_conv(), ""); }
+TEST(KernelSweep, Add) { EXPECT_EQ(sweep_add(), ""); }
+TEST(KernelSweep, Maxpool2x2) { EXPECT_EQ(sweep_maxpool(), ""); }
+TEST(KernelSweep, ResizeBilinear) { EXPECT_EQ(sweep_resize(), ""); }
+TEST(KernelSweep, Gavgpool) { EXPECT_EQ(sweep_gavgpool(), ""); }
+TEST(KernelSweep, ScaleChannels) { EXPECT_EQ(sweep_scale_channels(), ""); }
+TEST(KernelSweep, Act) { EXPECT_EQ(sweep_act(), ""); }
+
+// The checker itself must be able to fail: a wrong value, a store past the end and a NaN are all
+// reported.
+TEST(KernelSweepHarness, DetectsMismatchOverrunAndNan) {
+  std::vector<float> want = {1.f, 2.f, 3.f};
+  {
+    Report r;
+    Guarded g(3);
+    g.data()[0] = 1.f, g.data()[1] = 2.f, g.data()[2] = 3.f + 1e-3f;
+    r.check("value", g, want, kTol);
+    EXPECT_NE(r.result("t"), "");
+  }
+  {
+    Report r;
+    Guarded g(3);
+    g.data()[0] = 1.f, g.data()[1] = 2.f, g.data()[2] = 3.f;
+    g.data()[3] = 0.f;  // one past the end, inside the guard zone
+    r.check("overrun", g, want, kTol);
+    EXPECT_NE(r.result("t"), "");
+  }
+  {
+    Report r;
+    Guarded g(3);
+    g.data()[0] = 1.f, g.data()[1] = std::nanf(""), g.data()[2] = 3.f;
+    r.check("nan", g, want, kTol);
+    EXPECT_NE(r.result("t"), "");
+  }
+  {
+    Report r;
+    Guarded g(3);
+    g.data()[0] = 1.f, g.data()[1] = 2.f, g.data()[2] = 3.f + 1e-6f;
+    r.check("ok", g, want, kTol);
+    EXPECT_EQ(r.result("t"), "");
+  }
+}
+
+// Direct checks of the vector exp/sigmoid against libm across the whole input range.
+TEST(Simd, SigmoidMatchesLibm) {
+  using namespace simd;
+  float worst = 0.f;
+  for (int i = -100000; i <= 100000; i++) {
+    const float x = float(i) * 1e-3f;
+    float out[4];
+    store(out, sigmoid(splat(x)));
+    const float want = float(1.0 / (1.0 + std::exp(-double(x))));
+    worst = std::max(worst, std::fabs(out[0] - want) / std::max(want, 1e-30f));
+  }
+  // Relative error in the tail x -> -inf as well, where sigmoid(x) ~ exp(x).
+  EXPECT_LT(worst, 2e-6f) << "backend " << kBackend;
+}
+
+TEST(Simd, PartialLoadStoreTouchOnlyTheirLanes) {
+  using namespace simd;
+  float src[3] = {1.f, 2.f, 3.f};
+  float dst[5] = {9.f, 9.f, 9.f, 9.f, 9.f};
+  store_partial(dst + 1, add(load_partial(src, 3), splat(1.f)), 3);
+  EXPECT_EQ(dst[0], 9.f);
+  EXPECT_EQ(dst[1], 2.f);
+  EXPECT_EQ(dst[2], 3.f);
+  EXPECT_EQ(dst[3], 4.f);
+  EXPECT_EQ(dst[4], 9.f);
+}
+
+}  // namespace
+}  // namespace dfs::sweeps
