@@ -158,6 +158,32 @@ class JsChecker {
     });
   }
 
+  // Decodes like the checker does (limits, EXIF orientation) and returns RGBA pixels.
+  val decode(val bytes) {
+    return guarded([&] {
+      std::vector<uint8_t> buf;
+      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
+      dfs::Image img = dfs::decode_image(buf.data(), buf.size(), dfs::DecodeLimits());
+      buf.clear();
+      buf.shrink_to_fit();
+      size_t n = size_t(img.w) * img.h;
+      val arr = val::global("Uint8ClampedArray").new_(n * 4);
+      std::vector<uint8_t> rgba(n * 4);
+      for (size_t i = 0; i < n; i++) {
+        rgba[4 * i] = img.rgb[3 * i];
+        rgba[4 * i + 1] = img.rgb[3 * i + 1];
+        rgba[4 * i + 2] = img.rgb[3 * i + 2];
+        rgba[4 * i + 3] = 255;
+      }
+      arr.call<void>("set", val(emscripten::typed_memory_view(rgba.size(), rgba.data())));
+      val r = val::object();
+      r.set("width", img.w);
+      r.set("height", img.h);
+      r.set("data", arr);
+      return r;
+    });
+  }
+
   val info() {
     val r = val::object();
     r.set("detector", checker_.has_detector());
@@ -186,6 +212,7 @@ EMSCRIPTEN_BINDINGS(deepfake_shield) {
       .function("loadModel", &JsChecker::loadModel)
       .function("checkEncoded", &JsChecker::checkEncoded)
       .function("checkPixels", &JsChecker::checkPixels)
+      .function("decode", &JsChecker::decode)
       .function("info", &JsChecker::info);
   emscripten::function("heapBytes", &heap_bytes);
 }

@@ -148,6 +148,14 @@ export class Checker {
     return r;
   }
 
+  /** Decodes image bytes (EXIF orientation applied) to RGBA pixels {width, height, data}. */
+  decode(input) {
+    if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
+    const bytes = toBytes(input);
+    if (!bytes) throw new DeepfakeShieldError('INVALID_ARGUMENT', `expected image bytes, got ${describe(input)}`);
+    return unwrap(this._native.decode(bytes));
+  }
+
   /** Bytes of WebAssembly memory in use by the module (for leak tests). */
   memoryBytes() { return this._m.heapBytes(); }
 

@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// Command-line checker: runs the same WebAssembly module the browser gets, over files and folders.
+//   deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] PATH...
+//   deepfake-shield eval DIR [--threshold T]      (DIR holds images and labels.csv: file,label)
+import fs from 'node:fs';
+import path from 'node:path';
+import { createChecker } from '../dist/index.js';
+
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
+const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] PATH...
+       deepfake-shield eval DIR [--threshold T]
+PATH: image files or folders (searched recursively). Exit: 0 all processed, 1 a file failed, 2 usage.`;
+
+function usage(msg) {
+  if (msg) process.stderr.write(`deepfake-shield: ${msg}\n`);
+  process.stderr.write(USAGE + '\n');
+  process.exit(2);
+}
+
+export function parseArgs(argv) {
+  const o = { json: false, threshold: null, tiles: true, heatmap: false, paths: [], cmd: 'check' };
+  const args = [...argv];
+  if (args[0] === 'eval') { o.cmd = 'eval'; args.shift(); }
+  while (args.length) {
+    const a = args.shift();
+    if (a === '--json') o.json = true;
+    else if (a === '--no-tiles') o.tiles = false;
+    else if (a === '--heatmap') o.heatmap = true;
+    else if (a === '--threshold' || a.startsWith('--threshold=')) {
+      const v = a.includes('=') ? a.split('=')[1] : args.shift();
+      const t = Number(v);
+      if (v === undefined || v === '' || !Number.isFinite(t) || t < 0 || t > 1) usage('--threshold needs a number in [0, 1]');
+      o.threshold = t;
+    } else if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); process.exit(0); }
+    else if (a.startsWith('-') && a !== '-') usage(`unknown option ${a}`);
+    else o.paths.push(a);
+  }
+  if (!o.paths.length) usage('no input path');
+  if (o.cmd === 'eval' && o.paths.length !== 1) usage('eval takes exactly one folder');
+  return o;
+}
+
+function* walk(p, explicit = true) {
+  let st;
+  try { st = fs.statSync(p); } catch (e) { yield { file: p, error: e }; return; }
+  if (st.isDirectory()) {
+    for (const name of fs.readdirSync(p).sort()) {
+      const child = path.join(p, name);
+      let cst;
+      try { cst = fs.statSync(child); } catch (e) { yield { file: child, error: e }; continue; }
+      if (cst.isDirectory()) yield* walk(child, false);
+      else if (IMAGE_EXT.has(path.extname(name).toLowerCase())) yield { file: child };
+    }
+  } else if (explicit || IMAGE_EXT.has(path.extname(p).toLowerCase())) {
+    yield { file: p };
+  }
+}
+
+const r4 = (x) => Math.round(x * 1e4) / 1e4;
+const r1 = (x) => Math.round(x * 10) / 10;
+
+function toJson(file, r) {
+  return {
+    file, width: r.width, height: r.height,
+    faces: r.faces.map((f) => ({
+      box: f.box.map(r1), score: r4(f.score), keypoints: f.keypoints.map((k) => k.map(r1)),
+      fake: f.fake == null ? null : r4(f.fake),
+      ...(f.heatmap ? { heatmap: { width: f.heatmap.width, height: f.heatmap.height, data: Array.from(f.heatmap.data, r4) } } : {}),
+    })),
+    fake: r.fake == null ? null : r4(r.fake), error: null,
+  };
+}
+
+function errorJson(file, e) {
+  // Our errors carry stable codes; file-system errors (ENOENT, EACCES, ...) become READ_FAILED.
+  const code = e.name === 'DeepfakeShieldError' ? e.code : 'READ_FAILED';
+  return { file, error: { code, message: e.message } };
+}
+
+function verdict(p, t) {
+  if (p == null) return 'not classified (no classifier model loaded)';
+  return p >= t ? `likely manipulated (${(p * 100).toFixed(1)}%)` : `no sign of manipulation (${(p * 100).toFixed(1)}%)`;
+}
+
+async function checkFiles(checker, o) {
+  const threshold = o.threshold ?? checker.threshold ?? 0.5;
+  let failed = 0;
+  for (const item of o.paths.flatMap((p) => [...walk(p)])) {
+    let line;
+    try {
+      if (item.error) throw item.error;
+      const bytes = fs.readFileSync(item.file);
+      const r = checker.checkSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { tiles: o.tiles, heatmap: o.heatmap });
+      if (o.json) line = JSON.stringify(toJson(item.file, r));
+      else {
+        const parts = [`${item.file}: ${r.width}x${r.height}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];
+        r.faces.forEach((f, i) => parts.push(`  face ${i + 1} at [${f.box.map(Math.round).join(', ')}] (detector ${(f.score * 100).toFixed(0)}%): ${verdict(f.fake, threshold)}`));
+        if (!r.faces.length) parts.push('  no face found: nothing to judge');
+        else if (r.fake != null) parts.push(`  image: ${verdict(r.fake, threshold)}`);
+        line = parts.join('\n');
+      }
+    } catch (e) {
+      failed++;
+      const ej = errorJson(item.file, e);
+      line = o.json ? JSON.stringify(ej) : `${item.file}: error ${ej.error.code}: ${ej.error.message}`;
+    }
+    process.stdout.write(line + '\n');
+  }
+  if (!o.json && checker.hasClassifier) process.stdout.write(`(threshold ${threshold}; a score is evidence, not proof)\n`);
+  return failed ? 1 : 0;
+}
+
+// Area under the ROC curve by the rank-sum statistic, ties counted half.
+export function auc(scores, labels) {
+  const idx = scores.map((s, i) => i).sort((a, b) => scores[a] - scores[b]);
+  const ranks = new Array(scores.length);
+  for (let i = 0; i < idx.length;) {
+    let j = i;
+    while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
+    for (let k = i; k <= j; k++) ranks[idx[k]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  const pos = labels.filter((l) => l === 1).length, neg = labels.length - pos;
+  if (!pos || !neg) return null;
+  let sum = 0;
+  labels.forEach((l, i) => { if (l === 1) sum += ranks[i]; });
+  return (sum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+export function metrics(scores, labels, threshold) {
+  let ll = 0, correct = 0, tp = 0, fp = 0, pos = 0, neg = 0;
+  scores.forEach((s, i) => {
+    const p = Math.min(Math.max(s, 1e-7), 1 - 1e-7);
+    const y = labels[i];
+    ll -= y ? Math.log(p) : Math.log(1 - p);
+    const pred = s >= threshold ? 1 : 0;
+    if (pred === y) correct++;
+    if (y) { pos++; if (pred) tp++; } else { neg++; if (pred) fp++; }
+  });
+  const n = scores.length;
+  return { n, auc: auc(scores, labels), logloss: n ? ll / n : null, accuracy: n ? correct / n : null,
+    tpr: pos ? tp / pos : null, fpr: neg ? fp / neg : null, threshold };
+}
+
+async function evaluate(checker, o) {
+  const dir = o.paths[0];
+  let rows;
+  try {
+    rows = fs.readFileSync(path.join(dir, 'labels.csv'), 'utf8').split(/\r?\n/).slice(1).filter(Boolean)
+      .map((l) => { const [file, label] = l.split(','); return { file, label: label?.trim().toUpperCase() }; });
+  } catch (e) { usage(`cannot read ${path.join(dir, 'labels.csv')}: ${e.message}`); }
+  for (const r of rows) if (r.label !== 'REAL' && r.label !== 'FAKE') usage(`labels.csv: label must be REAL or FAKE, got '${r.label}' for ${r.file}`);
+  if (!checker.hasClassifier) usage('eval needs a classifier model (models/classifier.dfs)');
+  const threshold = o.threshold ?? checker.threshold ?? 0.5;
+  const scores = [], labels = [];
+  let noFace = 0, failed = 0;
+  rows.forEach((row, i) => {
+    let s = 0.5;
+    try {
+      const bytes = fs.readFileSync(path.join(dir, row.file));
+      const r = checker.checkSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { tiles: o.tiles });
+      if (r.fake == null) noFace++; else s = r.fake;
+    } catch (e) {
+      failed++;
+      process.stderr.write(`\n${row.file}: ${e.code || 'READ_FAILED'}: ${e.message}\n`);
+    }
+    scores.push(s);
+    labels.push(row.label === 'FAKE' ? 1 : 0);
+    if (process.stderr.isTTY || process.env.DFS_PROGRESS) {
+      const w = 30, done = Math.round(((i + 1) / rows.length) * w);
+      process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(w - done)}] ${i + 1}/${rows.length}`);
+    }
+  });
+  if (process.stderr.isTTY || process.env.DFS_PROGRESS) process.stderr.write('\n');
+  const m = metrics(scores, labels, threshold);
+  const out = { dir, ...m, no_face: noFace, errors: failed };
+  for (const k of ['auc', 'logloss', 'accuracy', 'tpr', 'fpr']) if (out[k] != null) out[k] = r4(out[k]);
+  process.stdout.write(JSON.stringify(out) + '\n');
+  return failed ? 1 : 0;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const checker = await createChecker();
+  try {
+    return o.cmd === 'eval' ? await evaluate(checker, o) : await checkFiles(checker, o);
+  } finally {
+    checker.dispose();
+  }
+}
+
+if (import.meta.url === `file://${fs.realpathSync(process.argv[1])}`) {
+  main().then((code) => process.exit(code), (e) => {
+    process.stderr.write(`deepfake-shield: ${e.code ? e.code + ': ' : ''}${e.message}\n`);
+    process.exit(1);
+  });
+}

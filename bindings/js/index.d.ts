@@ -1,0 +1,95 @@
+// TypeScript declarations for the Deepfake Shield JavaScript API.
+
+export type ModelSource = URL | string | Uint8Array | ArrayBuffer | null;
+
+export interface CreateOptions {
+  /** Location or bytes of deepfake-shield.wasm (default: next to this module). */
+  wasm?: URL | string | Uint8Array | ArrayBuffer;
+  /** Model locations or bytes (default: ../models/*.dfs relative to this module; null skips). */
+  models?: { detectorShort?: ModelSource; detectorFull?: ModelSource; classifier?: ModelSource };
+  /** Custom fetch (e.g. with caching). */
+  fetch?: typeof fetch;
+  /** Download progress of the wasm module and models. */
+  onProgress?: (p: { file: string; loaded: number; total: number }) => void;
+}
+
+export interface CheckOptions {
+  /** Detection score threshold (default: each detector's own, 0.5 short / 0.6 full range). */
+  minFaceScore?: number;
+  /** At most this many faces per image (default 64). */
+  maxFaces?: number;
+  /** Tile large photos to find small faces (default true). */
+  tiles?: boolean;
+  /** Extra pass for faces that fill the frame (default true). */
+  zoomOut?: boolean;
+  /** Run the classifier (default true when one is loaded). */
+  classify?: boolean;
+  /** Return the attention map of models that have one (default false). */
+  heatmap?: boolean;
+  /** Reject images over this many pixels before decoding (default 100 million). */
+  maxPixels?: number;
+  /** Reject encoded files over this many bytes (default 200 MiB). */
+  maxBytes?: number;
+}
+
+export interface Heatmap {
+  width: number;
+  height: number;
+  /** Row-major attention values in [0, 1]. */
+  data: Float32Array;
+  /** The square crop [x, y, side, side] (source pixels) the map covers. */
+  crop: [number, number, number, number];
+}
+
+export interface Face {
+  /** [x, y, width, height] in source pixels. */
+  box: [number, number, number, number];
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  /** Right eye, left eye, nose tip, mouth, right ear, left ear (the subject's), source pixels. */
+  keypoints: [number, number][];
+  /** Probability the face is manipulated, in [0, 1]; null when no classifier is loaded. */
+  fake: number | null;
+  heatmap?: Heatmap;
+}
+
+export interface CheckResult {
+  width: number;
+  height: number;
+  faces: Face[];
+  /** Highest face probability; null when no face was found or no classifier is loaded. */
+  fake: number | null;
+  /** Milliseconds. */
+  timings: { decode: number; detect: number; classify: number; total: number };
+}
+
+export type ImageInput =
+  | Uint8Array
+  | ArrayBuffer
+  | ArrayBufferView
+  | Blob
+  | { data: Uint8Array | Uint8ClampedArray; width: number; height: number };
+
+export declare class DeepfakeShieldError extends Error {
+  /** Stable code: EMPTY_INPUT, UNSUPPORTED_FORMAT, CORRUPT_IMAGE, IMAGE_TOO_LARGE, BAD_MODEL,
+   * INVALID_ARGUMENT, OUT_OF_MEMORY, LOAD_FAILED, DISPOSED, INTERNAL. */
+  code: string;
+}
+
+export declare class Checker {
+  /** Bytes of each loaded model, by role. */
+  readonly models: Record<string, number>;
+  readonly hasClassifier: boolean;
+  readonly hasHeatmap: boolean;
+  /** The classifier's default decision threshold (null without a classifier). */
+  readonly threshold: number | null;
+  check(input: ImageInput, options?: CheckOptions): Promise<CheckResult>;
+  checkSync(input: Exclude<ImageInput, Blob>, options?: CheckOptions): CheckResult;
+  /** Decodes image bytes (EXIF orientation applied) into RGBA pixels. */
+  decode(input: Uint8Array | ArrayBuffer | ArrayBufferView): { width: number; height: number; data: Uint8ClampedArray };
+  memoryBytes(): number;
+  dispose(): void;
+}
+
+export declare function createChecker(options?: CreateOptions): Promise<Checker>;
+export declare const DEFAULT_MODELS: { detectorShort: string; detectorFull: string; classifier: string };

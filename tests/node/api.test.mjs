@@ -1,0 +1,109 @@
+// The public JavaScript API end to end in Node: real photos, RGBA pixels, errors with stable
+// codes, and the same checker instance still working after every error.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createChecker, DeepfakeShieldError } from '../../dist/index.js';
+import { ROOT, SKIP_SHARED, sharedFile } from './helpers.mjs';
+
+const checker = await createChecker();
+
+test('loads both detectors from the package models folder', () => {
+  assert.ok(checker.models.detectorShort > 100000);
+  assert.ok(checker.models.detectorFull > 100000);
+});
+
+test('finds the face in a real portrait (encoded JPEG)', { skip: SKIP_SHARED }, () => {
+  const r = checker.checkSync(sharedFile('testdata/lfw-real/real-0000.jpg'));
+  assert.equal(r.width, 150);
+  assert.equal(r.height, 150);
+  assert.equal(r.faces.length, 1);
+  const f = r.faces[0];
+  assert.equal(f.box.length, 4);
+  assert.equal(f.keypoints.length, 6);
+  assert.ok(f.score > 0.5 && f.score <= 1);
+  // The portrait is centered: the face box covers the middle of the image.
+  assert.ok(f.box[0] < 75 && f.box[0] + f.box[2] > 75 && f.box[1] < 75 && f.box[1] + f.box[3] > 75);
+  for (const k of ['decode', 'detect', 'classify', 'total']) assert.equal(typeof r.timings[k], 'number');
+});
+
+test('accepts ArrayBuffer and Blob inputs with the same result', { skip: SKIP_SHARED }, async () => {
+  const bytes = sharedFile('testdata/lfw-real/real-0001.jpg');
+  const a = checker.checkSync(bytes);
+  const b = checker.checkSync(bytes.slice().buffer);
+  const c = await checker.check(new Blob([bytes]));
+  assert.deepEqual(b.faces, a.faces);
+  assert.deepEqual(c.faces, a.faces);
+});
+
+test('RGBA pixel entry point gives the same faces as the encoded file', { skip: SKIP_SHARED }, () => {
+  const enc = sharedFile('testdata/seed-examples/donald_bean_2.jpg');
+  const r1 = checker.checkSync(enc);
+  assert.equal(r1.faces.length, 1);
+  // The module's own decoder gives the pixels a canvas would: RGBA, alpha 255.
+  const px = checker.decode(enc);
+  assert.equal(px.width, 1280);
+  assert.equal(px.data.length, px.width * px.height * 4);
+  assert.ok(px.data instanceof Uint8ClampedArray);
+  const r2 = checker.checkSync({ data: px.data, width: px.width, height: px.height });
+  assert.deepEqual(r2.faces, r1.faces);
+  // ImageData-like object with a plain Uint8Array works too.
+  const r3 = checker.checkSync({ data: new Uint8Array(px.data.buffer), width: px.width, height: px.height });
+  assert.deepEqual(r3.faces, r1.faces);
+});
+
+test('bad inputs get a DeepfakeShieldError with a stable code, and the checker keeps working', { skip: SKIP_SHARED }, () => {
+  const good = sharedFile('testdata/lfw-real/real-0002.jpg');
+  const expectCode = (fn, code) => {
+    assert.throws(fn, (e) => e instanceof DeepfakeShieldError && e.code === code && e.message.length > 0, code);
+    assert.equal(checker.checkSync(good).faces.length, 1, `checker still works after ${code}`);
+  };
+  expectCode(() => checker.checkSync(new Uint8Array(0)), 'EMPTY_INPUT');
+  expectCode(() => checker.checkSync(new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0])), 'CORRUPT_IMAGE');
+  expectCode(() => checker.checkSync(new TextEncoder().encode('hello, not an image')), 'UNSUPPORTED_FORMAT');
+  expectCode(() => checker.checkSync(good.subarray(0, 200)), 'CORRUPT_IMAGE');
+  expectCode(() => checker.checkSync(null), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync('photo.jpg'), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync([1, 2, 3]), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync({ data: new Uint8Array(10), width: 2, height: 2 }), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync({ data: new Float32Array(16), width: 2, height: 2 }), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync({ data: new Uint8Array(16), width: -2, height: -2 }), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync(good, { maxPixels: 100 }), 'IMAGE_TOO_LARGE');
+});
+
+test('a header claiming 100000x100000 pixels is refused before decoding', () => {
+  // Minimal PNG: signature + IHDR claiming 100000x100000 RGB8 (no image data follows).
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x01, 0x86, 0xa0, 0x00, 0x01, 0x86, 0xa0, 8, 2, 0, 0, 0, 0, 0, 0, 0]);
+  assert.throws(() => checker.checkSync(png), (e) => e.code === 'IMAGE_TOO_LARGE');
+});
+
+test('an image without faces gives an empty list and a null verdict', () => {
+  // 64x64 grey BMP written here: 54-byte header + rows.
+  const w = 64, h = 64, row = w * 3, size = 54 + row * h;
+  const b = new Uint8Array(size).fill(128);
+  const dv = new DataView(b.buffer);
+  b[0] = 0x42; b[1] = 0x4d; dv.setUint32(2, size, true); dv.setUint32(10, 54, true);
+  dv.setUint32(14, 40, true); dv.setInt32(18, w, true); dv.setInt32(22, h, true);
+  dv.setUint16(26, 1, true); dv.setUint16(28, 24, true); dv.setUint32(30, 0, true); dv.setUint32(34, row * h, true);
+  const r = checker.checkSync(b);
+  assert.equal(r.width, 64);
+  assert.deepEqual(r.faces, []);
+  assert.equal(r.fake, null);
+});
+
+test('a model file that is not ours is refused with BAD_MODEL', async () => {
+  await assert.rejects(createChecker({ models: { detectorShort: new Uint8Array(100).fill(7), detectorFull: null, classifier: null } }),
+    (e) => e.code === 'BAD_MODEL');
+  const real = fs.readFileSync(path.join(ROOT, 'models/blazeface_short.dfs'));
+  await assert.rejects(createChecker({ models: { detectorShort: new Uint8Array(real.subarray(0, real.length - 10)), detectorFull: null, classifier: null } }),
+    (e) => e.code === 'BAD_MODEL');
+});
+
+test('dispose frees the instance and later calls say so', async () => {
+  const c = await createChecker({ models: { detectorFull: null, classifier: null } });
+  c.dispose();
+  assert.throws(() => c.checkSync(new Uint8Array([1])), (e) => e.code === 'DISPOSED');
+  c.dispose();
+});

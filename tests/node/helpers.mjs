@@ -1,0 +1,21 @@
+// Shared by the Node tests: paths, ../shared detection, one checker per test file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED = path.resolve(ROOT, '../shared');
+export const HAVE_SHARED = fs.existsSync(path.join(SHARED, 'README.md'));
+export const SKIP_SHARED = HAVE_SHARED ? false : '../shared is absent (test data is read from there, never copied)';
+
+export function sharedFile(rel) {
+  return new Uint8Array(fs.readFileSync(path.join(SHARED, rel)));
+}
+
+export function labelled(dir) {
+  const text = fs.readFileSync(path.join(SHARED, 'testdata', dir, 'labels.csv'), 'utf8');
+  return text.split(/\r?\n/).slice(1).filter(Boolean).map((l) => {
+    const [file, label] = l.split(',');
+    return { file: path.join(SHARED, 'testdata', dir, file), label };
+  });
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite (what `npm test` and CI run): setup, build, native C++ tests (plain and
+# ASan/UBSan), WebAssembly kernel sweeps, Node tests (API, CLI, ORT oracle), browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
+JOBS=${JOBS:-2}
+
+bash tools/setup.sh
+bash tools/build.sh
+
+echo "== native tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$JOBS"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+if [[ "${DFS_SKIP_ASAN:-0}" != 1 ]]; then
+  echo "== native tests under ASan/UBSan"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDFS_SANITIZE=ON >/dev/null
+  cmake --build build-asan -j"$JOBS" --target dfs_tests
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ./build-asan/dfs_tests --gtest_brief=1
+fi
+
+if grep -q dfs_kernel_check CMakeLists.txt; then
+  echo "== kernel sweeps in WebAssembly"
+  cmake --build build-wasm -j"$JOBS" --target dfs_kernel_check
+  node build-wasm/dfs_kernel_check.js
+fi
+
+echo "== node tests"
+node --test --test-concurrency=1 tests/node/
