@@ -4,6 +4,7 @@
 #include <emscripten/val.h>
 
 #include <cmath>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -201,6 +202,60 @@ class JsChecker {
   dfs::Checker checker_;
 };
 
+// One network run on a caller-provided, already normalized NHWC input: the engine without the
+// pipeline, for oracle tests against onnxruntime-web and for side-by-side benchmarks.
+class RawModel {
+ public:
+  val load(val bytes) {
+    return guarded([&] {
+      std::vector<uint8_t> buf;
+      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "model must be a Uint8Array");
+      dfs::WeightsFile wf = dfs::WeightsFile::parse(buf.data(), buf.size());
+      blaze_.reset();
+      effnet_.reset();
+      if (wf.kind() == "blazeface") blaze_ = std::make_unique<dfs::BlazeFace>(wf);
+      else if (wf.kind() == "efficientnet") effnet_ = std::make_unique<dfs::EfficientNet>(wf);
+      else return error_val("BAD_MODEL", "unknown model kind");
+      val r = val::object();
+      r.set("kind", val(wf.kind()));
+      r.set("height", blaze_ ? blaze_->input_h() : effnet_->input_h());
+      r.set("width", blaze_ ? blaze_->input_w() : effnet_->input_w());
+      return r;
+    });
+  }
+
+  val run(val input) {
+    return guarded([&] {
+      if (!blaze_ && !effnet_) return error_val("INVALID_ARGUMENT", "no model loaded");
+      if (!input.instanceof(val::global("Float32Array")))
+        return error_val("INVALID_ARGUMENT", "input must be a Float32Array (NHWC)");
+      size_t n = blaze_ ? size_t(blaze_->input_h()) * blaze_->input_w() * 3
+                        : size_t(effnet_->input_h()) * effnet_->input_w() * 3;
+      if (input["length"].as<size_t>() != n) return error_val("INVALID_ARGUMENT", "input has the wrong length");
+      float* dst = blaze_ ? blaze_->input() : effnet_->input();
+      val(emscripten::typed_memory_view(n, dst)).call<void>("set", input);
+      val r = val::object();
+      if (blaze_) {
+        blaze_->forward();
+        size_t nb = size_t(blaze_->num_boxes());
+        val sc = val::global("Float32Array").new_(nb);
+        sc.call<void>("set", val(emscripten::typed_memory_view(nb, blaze_->scores())));
+        val bx = val::global("Float32Array").new_(nb * 16);
+        bx.call<void>("set", val(emscripten::typed_memory_view(nb * 16, blaze_->boxes())));
+        r.set("scores", sc);
+        r.set("boxes", bx);
+      } else {
+        r.set("logit", effnet_->forward());
+      }
+      return r;
+    });
+  }
+
+ private:
+  std::unique_ptr<dfs::BlazeFace> blaze_;
+  std::unique_ptr<dfs::EfficientNet> effnet_;
+};
+
 // Heap size, so tests can prove memory stays flat across thousands of calls.
 double heap_bytes() { return double(emscripten::val::module_property("HEAP8")["length"].as<double>()); }
 
@@ -214,5 +269,9 @@ EMSCRIPTEN_BINDINGS(deepfake_shield) {
       .function("checkPixels", &JsChecker::checkPixels)
       .function("decode", &JsChecker::decode)
       .function("info", &JsChecker::info);
+  emscripten::class_<RawModel>("RawModel")
+      .constructor<>()
+      .function("load", &RawModel::load)
+      .function("run", &RawModel::run);
   emscripten::function("heapBytes", &heap_bytes);
 }

@@ -9,6 +9,16 @@ JOBS=${JOBS:-2}
 bash tools/setup.sh
 bash tools/build.sh
 
+echo "== golden models (synthetic weights rebuilt from committed headers)"
+mkdir -p build-golden
+for name in effnet_b0_synth effnet_b4att_synth effnet_w025_synth; do
+  sha=$(node -p "require('./tests/golden/${name}.json').model_sha256")
+  out=build-golden/${name}.dfs
+  if [[ ! -f $out ]] || [[ $(sha256sum "$out" | cut -d' ' -f1) != "$sha" ]]; then
+    node tools/golden/effnet_synth.mjs "tests/golden/${name}.dfs.json" "$out" "$sha"
+  fi
+done
+
 echo "== native tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$JOBS"

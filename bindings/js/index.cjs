@@ -3,4 +3,5 @@
 let mod;
 const load = () => (mod ??= import('./index.js'));
 exports.createChecker = async (options) => (await load()).createChecker(options);
+exports.createRawModel = async (bytes, options) => (await load()).createRawModel(bytes, options);
 exports.load = load;

@@ -93,3 +93,14 @@ export declare class Checker {
 
 export declare function createChecker(options?: CreateOptions): Promise<Checker>;
 export declare const DEFAULT_MODELS: { detectorShort: string; detectorFull: string; classifier: string };
+
+export interface RawModel {
+  kind: 'blazeface' | 'efficientnet';
+  height: number;
+  width: number;
+  /** One forward pass on an already normalized NHWC input of height*width*3 floats. */
+  run(input: Float32Array): { scores: Float32Array; boxes: Float32Array } | { logit: number };
+  dispose(): void;
+}
+/** Loads one network for raw forward passes (oracle tests, benchmarks). */
+export declare function createRawModel(model: Uint8Array | ArrayBuffer, options?: { wasm?: URL | string | Uint8Array }): Promise<RawModel>;

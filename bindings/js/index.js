@@ -64,6 +64,28 @@ function unwrap(r) {
   return r;
 }
 
+async function instantiate(options) {
+  const wasmLoc = options.wasm ?? new URL('./deepfake-shield.wasm', import.meta.url);
+  const wasmBinary = toBytes(wasmLoc) ?? await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield.wasm');
+  return createDfsModule({ wasmBinary });
+}
+
+/**
+ * Loads one network for raw forward passes on an already normalized NHWC Float32Array:
+ * BlazeFace gives {scores, boxes}, EfficientNet {logit}. For oracle tests and benchmarks.
+ */
+export async function createRawModel(modelBytes, options = {}) {
+  const Module = await instantiate(options);
+  const m = new Module.RawModel();
+  const info = m.load(toBytes(modelBytes) ?? modelBytes);
+  if (info.error) { m.delete(); unwrap(info); }
+  return {
+    ...info,
+    run(input) { return unwrap(m.run(input)); },
+    dispose() { m.delete(); },
+  };
+}
+
 /**
  * Creates a checker. Options:
  *   wasm: URL|string|Uint8Array of deepfake-shield.wasm (default: next to this module)
@@ -73,9 +95,7 @@ function unwrap(r) {
  */
 export async function createChecker(options = {}) {
   const { onProgress } = options;
-  const wasmLoc = options.wasm ?? new URL('./deepfake-shield.wasm', import.meta.url);
-  const wasmBinary = toBytes(wasmLoc) ?? await loadBytes(wasmLoc, options.fetch, onProgress, 'deepfake-shield.wasm');
-  const Module = await createDfsModule({ wasmBinary });
+  const Module = await instantiate(options);
   const native = new Module.Checker();
   const models = { ...DEFAULT_MODELS, ...(options.models || {}) };
   const loaded = {};

@@ -1,0 +1,138 @@
+// EfficientNet engine against independent PyTorch goldens (tests/golden/effnet_*): every probe
+// (stem, each stage, attention, head, pooled) and the logit, optimized and reference kernels.
+// The golden models are rebuilt from committed headers by tools/test.sh into build-golden/.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "core/json.h"
+#include "core/status.h"
+#include "models/efficientnet.h"
+#include "test_util.h"
+
+using namespace dfs;
+using namespace dfs_test;
+
+namespace {
+
+struct Golden {
+  Json index;
+  std::vector<uint8_t> probes;
+  std::vector<uint8_t> model;
+};
+
+bool load_golden(const std::string& name, Golden* g) {
+  std::string model_path = repo_path("build-golden/" + name + ".dfs");
+  if (!file_exists(model_path)) return false;
+  auto idx = read_file(repo_path("tests/golden/" + name + ".json"));
+  g->index = Json::parse(reinterpret_cast<const char*>(idx.data()), idx.size());
+  g->probes = read_file(repo_path("tests/golden/" + name + ".probes.bin"));
+  g->model = read_file(model_path);
+  return true;
+}
+
+// Our probe names for the golden's: stage S ends at a block index that follows from the depth.
+std::map<std::string, std::string> probe_names(const EffNetArch& a, double depth) {
+  static const int kReps[7] = {1, 2, 2, 3, 3, 4, 1};
+  std::map<std::string, std::string> m = {{"stem", "stem"}, {"head", "head"}, {"pooled", "pool"},
+                                          {"att", "attention"}};
+  int block = -1;
+  for (int s = 0; s < 7; s++) {
+    block += int(std::ceil(kReps[s] * depth));
+    m["stage." + std::to_string(s)] = "block" + std::to_string(block);
+  }
+  EXPECT_EQ(block + 1, int(a.blocks.size()));
+  return m;
+}
+
+void run_golden(const std::string& name, bool reference, double tol) {
+  Golden g;
+  if (!load_golden(name, &g)) GTEST_FAIL() << "build-golden/" << name << ".dfs missing: tools/test.sh builds it";
+  WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
+  EfficientNet net(wf);
+  net.set_reference(reference);
+  const int H = net.input_h(), W = net.input_w();
+  float* in = net.input();
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      for (int c = 0; c < 3; c++) in[(y * W + x) * 3 + c] = ((y * 131 + x * 71 + c * 29) % 256) / 127.5f - 1.0f;
+  std::map<std::string, std::vector<float>> seen;
+  Probe probe = [&](const std::string& n, const Tensor& t) { seen[n].assign(t.data, t.data + t.size()); };
+  float logit = net.forward(&probe);
+  double depth = g.index["arch"].num_or("depth_mult", 1.0);
+  auto names = probe_names(net.arch(), depth);
+  const Json& probes = g.index["probes"];
+  int compared = 0;
+  for (size_t i = 0; i < probes.size(); i++) {
+    const Json& p = probes[i];
+    const std::string& gname = p["name"].str();
+    if (gname == "logit") continue;
+    ASSERT_TRUE(names.count(gname)) << gname;
+    const auto& ours = seen[names[gname]];
+    size_t count = size_t(p["count"].num()), off = size_t(p["offset"].num());
+    ASSERT_EQ(ours.size(), count) << "probe " << gname;
+    ASSERT_LE(off + count * 4, g.probes.size());
+    const float* ref = reinterpret_cast<const float*>(g.probes.data() + off);
+    double max_diff = 0, max_ref = 0;
+    for (size_t k = 0; k < count; k++) {
+      max_diff = std::max(max_diff, double(std::fabs(ours[k] - ref[k])));
+      max_ref = std::max(max_ref, double(std::fabs(ref[k])));
+    }
+    double rel = max_diff / std::max(max_ref, 1e-12);
+    EXPECT_LT(rel, tol) << name << " probe " << gname << " (ours '" << names[gname] << "')";
+    compared++;
+  }
+  double want = g.index["logit"].num();
+  std::printf("[effnet %s %s] %d probes compared, logit %.6f vs golden %.6f\n", name.c_str(),
+              reference ? "ref" : "simd", compared, logit, want);
+  EXPECT_NEAR(logit, want, tol * std::max(1.0, std::fabs(want)));
+}
+
+}  // namespace
+
+TEST(EfficientNetGolden, B0TorchvisionOptimized) { run_golden("effnet_b0_synth", false, 1e-4); }
+TEST(EfficientNetGolden, B0TorchvisionReference) { run_golden("effnet_b0_synth", true, 1e-4); }
+TEST(EfficientNetGolden, AutoAttB4GeometryOptimized) { run_golden("effnet_b4att_synth", false, 1e-4); }
+TEST(EfficientNetGolden, Width025Optimized) { run_golden("effnet_w025_synth", false, 1e-4); }
+
+TEST(EfficientNetArch, CompoundScalingMatchesKnownShapes) {
+  // B0: 16 blocks, stem 32, head 1280, last stage 320 channels; B4: 32 blocks, stem 48, head 1792.
+  auto b0 = efficientnet_arch(1.0, 1.0);
+  EXPECT_EQ(b0.blocks.size(), 16u);
+  EXPECT_EQ(b0.stem, 32);
+  EXPECT_EQ(b0.head, 1280);
+  EXPECT_EQ(b0.blocks.back().cout, 320);
+  EXPECT_EQ(b0.blocks[1].cse, 4);  // 16 input channels / 4
+  auto b4 = efficientnet_arch(1.4, 1.8);
+  EXPECT_EQ(b4.blocks.size(), 32u);
+  EXPECT_EQ(b4.stem, 48);
+  EXPECT_EQ(b4.head, 1792);
+  EXPECT_EQ(b4.blocks[9].cout, 56);  // where icpr2020dfdc's AutoAtt attaches
+  double w, d;
+  int r;
+  ASSERT_TRUE(efficientnet_variant("b4", &w, &d, &r));
+  EXPECT_EQ(r, 380);
+  EXPECT_FALSE(efficientnet_variant("b9", &w, &d, &r));
+}
+
+TEST(EfficientNetModel, RejectsMismatchedWeights) {
+  Golden g;
+  if (!load_golden("effnet_w025_synth", &g)) GTEST_FAIL() << "golden model missing";
+  // Claim a wider network than the tensors hold: loading must name the first tensor that differs.
+  std::string json(g.model.begin() + 16, g.model.begin() + 16 + (g.model[12] | g.model[13] << 8 | g.model[14] << 16));
+  size_t at = json.find("\"width_mult\":0.25");
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, 17, "\"width_mult\":0.50");
+  std::copy(json.begin(), json.end(), g.model.begin() + 16);
+  uint32_t crc = crc32_ieee(g.model.data(), g.model.size() - 4);
+  for (int i = 0; i < 4; i++) g.model[g.model.size() - 4 + i] = uint8_t(crc >> (8 * i));
+  WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
+  try {
+    EfficientNet net(wf);
+    FAIL() << "expected BAD_MODEL";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code, Code::kBadModel);
+    EXPECT_NE(e.message.find("stem.w"), std::string::npos) << e.message;
+  }
+}
