@@ -1,0 +1,178 @@
+// Result cards shared by the web page and the extension: the image with face boxes coloured by
+// score, per-face probabilities, the image verdict, optional heat maps and the timings. Labels
+// depend on the threshold, so relabel() re-reads it without re-running the check.
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) node.append(c);
+  return node;
+}
+
+const pct = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
+const ms = (t) => `${t < 10 ? t.toFixed(1) : Math.round(t)} ms`;
+
+/** Maps a probability to a colour: green well below the threshold, amber near it, red above. */
+export function scoreColour(p, threshold) {
+  if (p == null) return 'hsl(212 80% 52%)';
+  const t = Math.min(Math.max(threshold, 0.01), 0.99);
+  const u = p < t ? 0.5 * (p / t) : 0.5 + 0.5 * ((p - t) / (1 - t));
+  return `hsl(${Math.round(130 * (1 - u))} 78% ${p >= t ? 46 : 38}%)`;
+}
+
+/** Words for one probability; the only place the page decides what a score means. */
+export function faceVerdict(p, threshold) {
+  if (p == null) return { level: 'none', text: 'not classified (no classifier loaded)' };
+  return p >= threshold
+    ? { level: 'fake', text: `likely manipulated (${pct(p)})` }
+    : { level: 'real', text: `no sign of manipulation (${pct(p)})` };
+}
+
+export function imageVerdict(entry, threshold) {
+  if (entry.error) return { level: 'error', text: `Could not check this image: ${entry.error.message}` };
+  const r = entry.result;
+  if (!r) return { level: 'pending', text: 'Waiting…' };
+  if (!r.faces.length) return { level: 'none', text: 'No face found: nothing to judge' };
+  const n = `${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`;
+  if (r.fake == null) return { level: 'none', text: `${n} found; no classifier loaded, so no real/fake score` };
+  return r.fake >= threshold
+    ? { level: 'fake', text: `Likely manipulated: ${pct(r.fake)} on the most suspicious of ${n}` }
+    : { level: 'real', text: `No sign of manipulation: highest score ${pct(r.fake)} (${n})` };
+}
+
+const r4 = (x) => Math.round(x * 1e4) / 1e4;
+const r1 = (x) => Math.round(x * 10) / 10;
+
+/** One image as the CLI's --json line has it: {file, width, height, faces, fake, error}. */
+export function toJson(entry) {
+  if (entry.error) return { file: entry.name, error: { code: entry.error.code || 'INTERNAL', message: entry.error.message } };
+  const r = entry.result;
+  return {
+    file: entry.name, width: r.width, height: r.height,
+    faces: r.faces.map((f) => ({
+      box: f.box.map(r1), score: r4(f.score), keypoints: f.keypoints.map((k) => k.map(r1)),
+      fake: f.fake == null ? null : r4(f.fake),
+      ...(f.heatmap ? { heatmap: { width: f.heatmap.width, height: f.heatmap.height, data: Array.from(f.heatmap.data, r4) } } : {}),
+    })),
+    fake: r.fake == null ? null : r4(r.fake), error: null,
+  };
+}
+
+// Attention map as a translucent canvas: transparent where the model did not look, warm where it did.
+function heatmapCanvas(h) {
+  const c = el('canvas', { class: 'heat', width: String(h.width), height: String(h.height), 'aria-hidden': 'true' });
+  const ctx = c.getContext('2d');
+  const img = ctx.createImageData(h.width, h.height);
+  let max = 0;
+  for (const v of h.data) max = Math.max(max, v);
+  const scale = max > 0 ? 1 / max : 0;
+  for (let i = 0; i < h.data.length; i++) {
+    const v = Math.min(1, Math.max(0, h.data[i] * scale));
+    img.data[i * 4] = 255;
+    img.data[i * 4 + 1] = Math.round(220 * (1 - v));
+    img.data[i * 4 + 2] = 0;
+    img.data[i * 4 + 3] = Math.round(200 * v);
+  }
+  ctx.putImageData(img, 0, 0);
+  return c;
+}
+
+function place(node, [x, y, w, h], r) {
+  node.style.left = `${(100 * x) / r.width}%`;
+  node.style.top = `${(100 * y) / r.height}%`;
+  node.style.width = `${(100 * w) / r.width}%`;
+  node.style.height = `${(100 * h) / r.height}%`;
+}
+
+/**
+ * Builds a card for entry = {name, url (object URL or page URL of the image), result?, error?}.
+ * Call relabel(card, entry, view) after a result arrives or the threshold changes.
+ */
+export function createCard(entry) {
+  const img = el('img', { src: entry.url, alt: entry.name, decoding: 'async' });
+  const figure = el('figure', { class: 'shot' }, img);
+  const card = el('article', { class: 'card pending', tabindex: '0' },
+    figure,
+    el('div', { class: 'card-body' },
+      el('h2', { class: 'name', text: entry.name, title: entry.name }),
+      el('p', { class: 'verdict', role: 'status' }),
+      el('ol', { class: 'faces' }),
+      el('p', { class: 'timings' })));
+  card.dataset.name = entry.name;
+  return card;
+}
+
+function drawOverlay(card, entry) {
+  const figure = card.querySelector('.shot');
+  figure.querySelectorAll('svg, .heat, .tag').forEach((n) => n.remove());
+  const r = entry.result;
+  if (!r || !r.faces.length) return;
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${r.width} ${r.height}`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.classList.add('boxes');
+  const stroke = Math.max(2, Math.round(Math.max(r.width, r.height) / 250));
+  r.faces.forEach((f, i) => {
+    if (f.heatmap) {
+      const c = heatmapCanvas(f.heatmap);
+      place(c, f.heatmap.crop, r);
+      figure.append(c);
+    }
+    const rect = document.createElementNS(SVG, 'rect');
+    const [x, y, w, h] = f.box;
+    Object.entries({ x, y, width: w, height: h, rx: stroke, 'stroke-width': stroke, fill: 'none' })
+      .forEach(([k, v]) => rect.setAttribute(k, String(v)));
+    rect.classList.add('face-box');
+    rect.dataset.face = String(i);
+    svg.append(rect);
+    const tag = el('span', { class: 'tag', text: String(i + 1), 'aria-hidden': 'true' });
+    tag.dataset.face = String(i);
+    tag.style.left = `${(100 * x) / r.width}%`;
+    tag.style.top = `${(100 * y) / r.height}%`;
+    figure.append(tag);
+  });
+  figure.append(svg);
+}
+
+/** Updates labels and colours for the threshold; view = {threshold, showHeatmap}. */
+export function relabel(card, entry, view) {
+  const { threshold } = view;
+  if (!card.querySelector('.boxes') && entry.result?.faces.length) drawOverlay(card, entry);
+  const v = imageVerdict(entry, threshold);
+  card.className = `card ${v.level}${view.showHeatmap ? ' show-heat' : ''}`;
+  const verdict = card.querySelector('.verdict');
+  verdict.textContent = v.text;
+  const list = card.querySelector('.faces');
+  list.replaceChildren();
+  const r = entry.result;
+  if (r) {
+    r.faces.forEach((f, i) => {
+      const colour = scoreColour(f.fake, threshold);
+      card.querySelectorAll(`[data-face="${i}"]`).forEach((n) => {
+        if (n.tagName === 'rect') n.setAttribute('stroke', colour);
+        else n.style.backgroundColor = colour;
+      });
+      const fv = faceVerdict(f.fake, threshold);
+      const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+      swatch.style.backgroundColor = colour;
+      list.append(el('li', { class: `face ${fv.level}` }, swatch,
+        el('span', { text: `Face ${i + 1}: ${fv.text}` }),
+        el('span', { class: 'detector', text: ` · detector ${pct(f.score)}` })));
+    });
+    const t = r.timings;
+    card.querySelector('.timings').textContent =
+      `${r.width}×${r.height} px · decode ${ms(t.decode)} · detect ${ms(t.detect)}` +
+      `${r.faces.some((f) => f.fake != null) ? ` · classify ${ms(t.classify)}` : ''} · total ${ms(t.total)}` +
+      `${r.decodedBy === 'browser' ? ' · decoded by the browser' : ''}`;
+  } else {
+    card.querySelector('.timings').textContent = entry.error ? `error code ${entry.error.code || 'INTERNAL'}` : '';
+  }
+  card.setAttribute('aria-label', `${entry.name}: ${v.text}`);
+}

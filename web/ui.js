@@ -1,0 +1,205 @@
+// The checker UI shared by the web page and the extension's result page: intake (pick, drop,
+// paste), settings (threshold, heat map), status and progress, result cards, JSON export.
+import { WorkerChecker } from './client.js';
+import { createCard, relabel, toJson } from './cards.js';
+
+function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (v === true) node.setAttribute(k, '');
+    else if (v !== false && v != null) node.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) node.append(c);
+  return node;
+}
+
+const mb = (n) => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 1)} MB`;
+
+function imageFiles(list) {
+  return [...(list || [])].filter((f) => f && (f.type.startsWith('image/') || /\.(jpe?g|png|gif|bmp|webp|avif|jfif)$/i.test(f.name)));
+}
+
+/** Builds the UI inside root; resolves nothing, returns {addFiles, addBlob, entries, checker}. */
+export function mountApp(root) {
+  const fileInput = h('input', { id: 'file', type: 'file', accept: 'image/*', multiple: true, hidden: true, tabindex: '-1' });
+  const pick = h('button', { id: 'pick', class: 'drop', type: 'button', 'aria-describedby': 'drop-hint' },
+    h('span', { class: 'drop-title', text: 'Choose photos' }),
+    h('span', { id: 'drop-hint', class: 'drop-hint', text: 'or drop them anywhere on this page, or paste one (Ctrl+V / ⌘V). Several at once is fine.' }));
+  const threshold = h('input', { id: 'threshold', type: 'range', min: '0', max: '1', step: '0.01', value: '0.5', 'aria-describedby': 'threshold-help' });
+  const thresholdOut = h('output', { id: 'threshold-value', for: 'threshold', text: '50%' });
+  const heat = h('input', { id: 'heat', type: 'checkbox', disabled: true });
+  const exportBtn = h('button', { id: 'export', type: 'button', disabled: true, text: 'Export JSON' });
+  const clearBtn = h('button', { id: 'clear', type: 'button', class: 'quiet', disabled: true, text: 'Clear' });
+  const progress = h('progress', { id: 'progress', max: '1', value: '0' });
+  const statusText = h('span', { id: 'status-text', text: 'Loading the checker…' });
+  const cards = h('section', { id: 'cards', class: 'cards', 'aria-label': 'Results' });
+  const thresholdHelp = h('span', { id: 'threshold-help', class: 'help',
+    text: 'Faces scoring at or above this are labelled "likely manipulated". Moving it re-labels results without checking again.' });
+
+  root.append(
+    h('section', { class: 'intake' }, pick, fileInput),
+    h('section', { class: 'controls', 'aria-label': 'Settings' },
+      h('div', { class: 'slider' },
+        h('label', { for: 'threshold', text: 'Flag as manipulated at' }), threshold, thresholdOut, thresholdHelp),
+      h('div', { class: 'buttons' },
+        h('label', { class: 'toggle', id: 'heat-label' }, heat, h('span', { text: 'Heat map' })),
+        exportBtn, clearBtn)),
+    h('div', { id: 'status', class: 'status loading', role: 'status', 'aria-live': 'polite' }, progress, statusText),
+    cards);
+
+  const entries = [];
+  const view = { threshold: 0.5, showHeatmap: false };
+  let info = null;
+  let queue = Promise.resolve();
+  let batch = { total: 0, done: 0 };
+  let pasted = 0;
+
+  const setStatus = (text, state, frac) => {
+    statusText.textContent = text;
+    root.querySelector('#status').className = `status ${state}`;
+    if (frac == null) progress.removeAttribute('value');
+    else progress.value = frac;
+  };
+
+  const checker = new WorkerChecker({
+    onProgress: ({ loaded, total }) => {
+      setStatus(`Loading the checker: ${mb(loaded)}${total ? ` of ${mb(total)}` : ''} (downloaded once, then cached)`,
+        'loading', total ? loaded / total : null);
+    },
+  });
+
+  const readyText = () => {
+    if (!info) return '';
+    const parts = ['Ready. Everything runs on this device; nothing is uploaded.'];
+    if (!info.hasClassifier) parts.push('No classifier loaded: faces are found but not scored real or fake.');
+    return parts.join(' ');
+  };
+
+  checker.ready.then((i) => {
+    info = i;
+    view.threshold = i.threshold ?? 0.5;
+    threshold.value = String(view.threshold);
+    thresholdOut.textContent = `${Math.round(view.threshold * 100)}%`;
+    threshold.disabled = !i.hasClassifier;
+    heat.disabled = !i.hasHeatmap;
+    root.querySelector('#heat-label').title = i.hasHeatmap ? 'Show where the classifier looked' : 'This model has no heat map';
+    if (!i.hasClassifier) thresholdHelp.textContent = 'No classifier loaded, so there is no score to threshold.';
+    setStatus(readyText(), 'ready', 1);
+    document.documentElement.dataset.checker = 'ready';
+  }, (e) => {
+    setStatus(`The checker could not start: ${e.message}`, 'error', 0);
+    document.documentElement.dataset.checker = 'failed';
+  });
+
+  function refreshButtons() {
+    const done = entries.filter((e) => e.result || e.error);
+    exportBtn.disabled = done.length === 0;
+    clearBtn.disabled = entries.length === 0;
+  }
+
+  async function run(entry) {
+    try {
+      const bytes = entry.bytes ?? await entry.blob.arrayBuffer();
+      entry.bytes = null;
+      entry.result = await checker.check(bytes, { heatmap: !!info?.hasHeatmap });
+    } catch (e) {
+      entry.error = { code: e.code || 'READ_FAILED', message: e.message };
+    }
+    batch.done++;
+    relabel(entry.card, entry, view);
+    refreshButtons();
+    if (batch.done === batch.total) {
+      setStatus(`${readyText()} Checked ${batch.total} image${batch.total === 1 ? '' : 's'}.`, 'ready', 1);
+      batch = { total: 0, done: 0 };
+    } else {
+      setStatus(`Checking image ${batch.done + 1} of ${batch.total}…`, 'busy', batch.done / batch.total);
+    }
+  }
+
+  /** Queues one image; blob is kept for display, bytes (optional ArrayBuffer) go to the worker. */
+  function addBlob(name, blob, bytes = null) {
+    const entry = { name, blob, bytes, url: URL.createObjectURL(blob), result: null, error: null };
+    entry.card = createCard(entry);
+    relabel(entry.card, entry, view);
+    cards.prepend(entry.card);
+    entries.push(entry);
+    batch.total++;
+    if (batch.done === 0 && batch.total === 1) setStatus(info ? 'Checking…' : 'Waiting for the checker to load…', info ? 'busy' : 'loading', null);
+    queue = queue.then(() => run(entry));
+    refreshButtons();
+    return entry;
+  }
+
+  function addFiles(list) {
+    const files = imageFiles(list);
+    if (!files.length) {
+      if (list && list.length) setStatus('Those are not images this page can read.', 'error', 0);
+      return [];
+    }
+    return files.map((f) => addBlob(f.name || `image ${entries.length + 1}`, f));
+  }
+
+  pick.addEventListener('click', () => fileInput.click());
+  fileInput.addEventListener('change', () => { addFiles(fileInput.files); fileInput.value = ''; });
+
+  let dragDepth = 0;
+  document.addEventListener('dragenter', (e) => { e.preventDefault(); dragDepth++; pick.classList.add('over'); });
+  document.addEventListener('dragleave', () => { if (--dragDepth <= 0) { dragDepth = 0; pick.classList.remove('over'); } });
+  document.addEventListener('dragover', (e) => { e.preventDefault(); if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy'; });
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    dragDepth = 0;
+    pick.classList.remove('over');
+    const dt = e.dataTransfer;
+    if (dt?.files?.length) addFiles(dt.files);
+    else if (dt?.types?.includes('text/uri-list')) {
+      // Fetching it would send a request to another site; this page only reads local files.
+      setStatus('That is a link to an image on another site. Save the image, then drop the file.', 'error', 0);
+    }
+  });
+  document.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.items || [])].filter((i) => i.kind === 'file').map((i) => i.getAsFile()).filter(Boolean);
+    if (!files.length) return;
+    e.preventDefault();
+    for (const f of imageFiles(files)) {
+      pasted++;
+      const ext = (f.type.split('/')[1] || 'png').replace('jpeg', 'jpg');
+      addBlob(f.name && f.name !== 'image.png' ? f.name : `pasted-${pasted}.${ext}`, f);
+    }
+  });
+
+  threshold.addEventListener('input', () => {
+    view.threshold = Number(threshold.value);
+    thresholdOut.textContent = `${Math.round(view.threshold * 100)}%`;
+    for (const e of entries) if (e.result || e.error) relabel(e.card, e, view);
+  });
+  heat.addEventListener('change', () => {
+    view.showHeatmap = heat.checked;
+    for (const e of entries) if (e.result) relabel(e.card, e, view);
+  });
+
+  exportBtn.addEventListener('click', () => {
+    const done = entries.filter((e) => e.result || e.error);
+    const json = JSON.stringify(done.map(toJson), null, 1);
+    const url = URL.createObjectURL(new Blob([json + '\n'], { type: 'application/json' }));
+    const a = h('a', { href: url, download: 'deepfake-shield-results.json' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  });
+
+  clearBtn.addEventListener('click', async () => {
+    await queue;
+    for (const e of entries) URL.revokeObjectURL(e.url);
+    entries.length = 0;
+    cards.replaceChildren();
+    refreshButtons();
+    if (info) setStatus(readyText(), 'ready', 1);
+    pick.focus();
+  });
+
+  return { addFiles, addBlob, entries, checker, view, setStatus };
+}

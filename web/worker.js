@@ -1,0 +1,62 @@
+// Module worker that owns the checker: loads the wasm and models once, then checks image bytes
+// posted by the page, so the page never freezes. Messages in: {type: 'init'} and
+// {type: 'check', id, bytes: ArrayBuffer (transferred), heatmap}; out: progress, ready, result.
+import { createChecker } from '../dist/index.js';
+
+let checkerPromise = null;
+
+function errorOf(e) {
+  return { code: e?.code || 'INTERNAL', message: e?.message || String(e) };
+}
+
+function init() {
+  checkerPromise ??= createChecker({
+    onProgress: ({ file, loaded, total }) => self.postMessage({ type: 'progress', file, loaded, total }),
+  });
+  checkerPromise.then((c) => {
+    self.postMessage({
+      type: 'ready',
+      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, models: c.models },
+    });
+  }, (e) => self.postMessage({ type: 'fatal', error: errorOf(e) }));
+}
+
+// Formats the module's own decoder lacks (WebP, AVIF, ...) go through the browser's decoder.
+async function browserPixels(bytes) {
+  const bitmap = await createImageBitmap(new Blob([bytes]));
+  try {
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(bitmap, 0, 0);
+    return ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+  } finally {
+    bitmap.close();
+  }
+}
+
+async function check({ id, bytes, heatmap }) {
+  try {
+    const checker = await checkerPromise;
+    const options = { heatmap: !!heatmap && checker.hasHeatmap };
+    let result;
+    try {
+      result = checker.checkSync(new Uint8Array(bytes), options);
+    } catch (e) {
+      if (e?.code !== 'UNSUPPORTED_FORMAT' || typeof createImageBitmap !== 'function') throw e;
+      let pixels;
+      try { pixels = await browserPixels(bytes); } catch { throw e; }
+      result = checker.checkSync(pixels, options);
+      result.decodedBy = 'browser';
+    }
+    const transfer = result.faces.filter((f) => f.heatmap).map((f) => f.heatmap.data.buffer);
+    self.postMessage({ type: 'result', id, result }, transfer);
+  } catch (e) {
+    self.postMessage({ type: 'failed', id, error: errorOf(e) });
+  }
+}
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  if (msg?.type === 'init') init();
+  else if (msg?.type === 'check') check(msg);
+};
