@@ -1,0 +1,74 @@
+// The CLI contract other tools depend on: --json lines, error objects, exit codes 0/1/2, eval.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, SHARED, SKIP_SHARED } from './helpers.mjs';
+import { auc, metrics } from '../../bin/deepfake-shield.js';
+
+const CLI = path.join(ROOT, 'bin/deepfake-shield.js');
+const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+test('--json prints one object per image with the documented fields; exit 0', { skip: SKIP_SHARED }, () => {
+  const dir = path.join(SHARED, 'testdata/seed-examples');
+  const r = run('--json', dir);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, fs.readdirSync(dir).filter((f) => /\.(jpg|png)$/.test(f)).length);
+  for (const o of lines) {
+    assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'error']);
+    assert.equal(o.error, null);
+    assert.ok(o.faces.length >= 1, `${o.file}: a face`);
+    for (const f of o.faces) {
+      assert.equal(f.box.length, 4);
+      assert.equal(f.keypoints.length, 6);
+      assert.ok(f.keypoints.every((k) => k.length === 2));
+      assert.ok(f.fake === null || (f.fake >= 0 && f.fake <= 1));
+      assert.ok(f.score > 0 && f.score <= 1);
+    }
+  }
+});
+
+test('a bad file yields an error object, processing continues, exit 1', { skip: SKIP_SHARED }, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-cli-'));
+  const bad = path.join(tmp, 'broken.jpg');
+  fs.writeFileSync(bad, Buffer.from('definitely not a jpeg'));
+  const good = path.join(SHARED, 'testdata/lfw-real/real-0000.jpg');
+  const r = run('--json', bad, path.join(tmp, 'missing.png'), good);
+  assert.equal(r.status, 1);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 3);
+  assert.deepEqual(Object.keys(lines[0]), ['file', 'error']);
+  assert.equal(lines[0].error.code, 'UNSUPPORTED_FORMAT');
+  assert.equal(lines[1].error.code, 'READ_FAILED');
+  assert.equal(lines[2].error, null);
+  assert.equal(lines[2].faces.length, 1);
+});
+
+test('usage errors exit 2', () => {
+  assert.equal(run().status, 2);
+  assert.equal(run('--threshold', 'abc', 'x.jpg').status, 2);
+  assert.equal(run('--threshold', '1.5', 'x.jpg').status, 2);
+  assert.equal(run('--nope', 'x.jpg').status, 2);
+  assert.equal(run('eval').status, 2);
+});
+
+test('human output names faces and says when nothing can be judged', { skip: SKIP_SHARED }, () => {
+  const r = run(path.join(SHARED, 'testdata/lfw-real/real-0003.jpg'));
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /1 face/);
+  assert.match(r.stdout, /face 1 at \[/);
+});
+
+test('eval metrics: AUC by ranks with ties, log loss, rates at the threshold', () => {
+  assert.equal(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75);
+  assert.equal(auc([0.5, 0.5], [0, 1]), 0.5);
+  assert.equal(auc([0.2, 0.3], [1, 1]), null);
+  const m = metrics([0.9, 0.2, 0.6, 0.4], [1, 0, 0, 1], 0.5);
+  assert.equal(m.accuracy, 0.5);
+  assert.equal(m.tpr, 0.5);
+  assert.equal(m.fpr, 0.5);
+  assert.ok(Math.abs(m.logloss - -(Math.log(0.9) + Math.log(0.8) + Math.log(0.4) + Math.log(0.4)) / 4) < 1e-12);
+});
