@@ -15,6 +15,7 @@ function h(tag, props = {}, ...children) {
   return node;
 }
 
+const pctLabel = (t) => `${(t * 100).toFixed(Math.abs(t * 100 - Math.round(t * 100)) < 0.05 ? 0 : 1)}%`;
 const mb = (n) => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 1)} MB`;
 
 function imageFiles(list) {
@@ -81,7 +82,7 @@ export function mountApp(root) {
     info = i;
     view.threshold = i.threshold ?? 0.5;
     threshold.value = String(view.threshold);
-    thresholdOut.textContent = `${Math.round(view.threshold * 100)}%`;
+    thresholdOut.textContent = pctLabel(view.threshold);
     threshold.disabled = !i.hasClassifier;
     heat.disabled = !i.hasHeatmap;
     root.querySelector('#heat-label').title = i.hasHeatmap ? 'Show where the classifier looked' : 'This model has no heat map';
@@ -172,7 +173,7 @@ export function mountApp(root) {
 
   threshold.addEventListener('input', () => {
     view.threshold = Number(threshold.value);
-    thresholdOut.textContent = `${Math.round(view.threshold * 100)}%`;
+    thresholdOut.textContent = pctLabel(view.threshold);
     for (const e of entries) if (e.result || e.error) relabel(e.card, e, view);
   });
   heat.addEventListener('change', () => {
