@@ -1,0 +1,226 @@
+// Decoding untrusted image bytes (stb_image) and canvas RGBA into RGB8, limits checked first.
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "core/status.h"
+#include "image/exif.h"
+#include "image/image.h"
+#include "image/jpeg_guard.h"
+
+namespace {
+// stb_image reports impossible states through STBI_ASSERT; the default (assert) would abort the
+// whole wasm instance, and a no-op would let it continue from a broken invariant. Throwing unwinds
+// out safely; the price is leaking stb's scratch buffers on such (hostile) inputs only.
+struct StbAssertFailed {};
+}  // namespace
+
+#define STBI_ASSERT(x) ((x) ? (void)0 : throw StbAssertFailed{})
+// stb leaves its JPEG decoder state uninitialised, so a scan that uses a Huffman table the file
+// never defined reads heap garbage as code tables and then indexes memory with it (a crash found
+// by our mutation tests). Zeroed memory makes such tables decode as zeros, deterministically.
+#define STBI_MALLOC(size) std::calloc(1, size)
+#define STBI_REALLOC(p, size) std::realloc(p, size)
+#define STBI_FREE(p) std::free(p)
+#define STB_IMAGE_STATIC  // private copy: no symbol clash with anything else that embeds stb
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_NO_STDIO  // bytes come from memory, natively and in wasm
+#define STBI_NO_LINEAR
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_GIF
+#define STBI_MAX_DIMENSIONS (1 << 16)
+#include <stb_image.h>
+
+namespace dfs {
+namespace {
+
+static_assert(STBI_MAX_DIMENSIONS == kMaxDecodableSide, "decoder ceiling and API disagree");
+
+enum class Format { kJpeg, kPng, kGif, kBmp };
+
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::kJpeg:
+      return "JPEG";
+    case Format::kPng:
+      return "PNG";
+    case Format::kGif:
+      return "GIF";
+    case Format::kBmp:
+      return "BMP";
+  }
+  return "?";
+}
+
+bool starts_with(const uint8_t* d, size_t n, const char* sig, size_t len) {
+  return n >= len && std::memcmp(d, sig, len) == 0;
+}
+
+// Our own sniffing (not stb's) decides the format, so the error can name what the bytes are.
+bool sniff(const uint8_t* d, size_t n, Format* f) {
+  struct Sig {
+    const char* bytes;
+    size_t len;
+    Format fmt;
+  };
+  static const Sig kSigs[] = {{"\xFF\xD8\xFF", 3, Format::kJpeg},
+                              {"\x89PNG\r\n\x1A\n", 8, Format::kPng},
+                              {"GIF87a", 6, Format::kGif},
+                              {"GIF89a", 6, Format::kGif},
+                              {"BM", 2, Format::kBmp}};
+  for (const Sig& s : kSigs) {
+    if (starts_with(d, n, s.bytes, s.len)) {
+      *f = s.fmt;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Formats people will try that we recognise but deliberately do not decode.
+const char* known_unsupported(const uint8_t* d, size_t n) {
+  if (n >= 12 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0) {
+    return "WebP";
+  }
+  if (n >= 12 && std::memcmp(d + 4, "ftyp", 4) == 0) {
+    if (std::memcmp(d + 8, "avif", 4) == 0 || std::memcmp(d + 8, "avis", 4) == 0) return "AVIF";
+    return "HEIF/HEIC (or another ISO-BMFF file)";
+  }
+  if (starts_with(d, n, "II*\0", 4) || starts_with(d, n, "MM\0*", 4)) return "TIFF";
+  if (starts_with(d, n, "\xFF\x0A", 2) || starts_with(d, n, "\0\0\0\x0CJXL ", 8)) return "JPEG XL";
+  return nullptr;
+}
+
+std::string dims_str(int64_t w, int64_t h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+void check_dims(int64_t w, int64_t h, int64_t side_cap, const DecodeLimits& lim) {
+  const int64_t max_side = std::min<int64_t>(lim.max_side, side_cap);
+  if (w > max_side || h > max_side) {
+    fail(Code::kImageTooLarge, "image is " + dims_str(w, h) + ", over the limit of " +
+                                   std::to_string(max_side) + " pixels per side");
+  }
+  if (w * h > lim.max_pixels) {  // both <= 2^31 here, so the product cannot overflow
+    fail(Code::kImageTooLarge, "image is " + dims_str(w, h) + " = " + std::to_string(w * h) +
+                                   " pixels, over the limit of " + std::to_string(lim.max_pixels));
+  }
+}
+
+uint32_t be32(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+std::string stb_reason() {
+  const char* r = stbi_failure_reason();
+  return r && *r ? r : "no reason given";
+}
+
+}  // namespace
+
+Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits) {
+  if (size == 0) fail(Code::kEmptyInput, "image buffer is empty");
+  if (data == nullptr) fail(Code::kInvalidArgument, "image buffer is null");
+  if (size > limits.max_bytes || size > size_t(INT_MAX)) {
+    fail(Code::kImageTooLarge, "image file is " + std::to_string(size) +
+                                   " bytes, over the limit of " +
+                                   std::to_string(std::min<size_t>(limits.max_bytes, INT_MAX)));
+  }
+  Format fmt;
+  if (!sniff(data, size, &fmt)) {
+    const char* other = known_unsupported(data, size);
+    fail(Code::kUnsupportedFormat, std::string(other ? std::string(other) + " is not supported"
+                                                     : "not a known image format") +
+                                       "; supported formats: JPEG, PNG, BMP, GIF");
+  }
+  const std::string what = format_name(fmt);
+  if (fmt == Format::kJpeg) {
+    // Before stbi_info too: stb's header reader already builds Huffman tables.
+    if (const char* why = jpeg_stb_hazard(data, size)) {
+      fail(Code::kCorruptImage, "JPEG: " + std::string(why));
+    }
+  }
+
+  // Header only: nothing the size of the image is allocated until these dimensions pass.
+  // stb keeps its last error per thread and never clears it, so clear it to avoid a stale reason.
+  stbi__g_failure_reason = nullptr;
+  int w = 0, h = 0, comp = 0;
+  if (!stbi_info_from_memory(data, int(size), &w, &h, &comp)) {
+    // stb's PNG header reader refuses sides over its ceiling but then reports only "unknown image
+    // type"; read IHDR ourselves so an absurd size is called too large rather than corrupt.
+    if (fmt == Format::kPng && size >= 24 && std::memcmp(data + 12, "IHDR", 4) == 0) {
+      check_dims(be32(data + 16), be32(data + 20), kMaxDecodableSide, limits);
+    }
+    fail(Code::kCorruptImage, what + " header is unreadable");
+  }
+  // A top-down BMP stores a negative height, which stb's header reader passes through.
+  int64_t hw = w, hh = h;
+  if (fmt == Format::kBmp && hh < 0) hh = -hh;
+  if (hw <= 0 || hh <= 0) {
+    fail(Code::kCorruptImage, what + " header gives size " + dims_str(hw, hh));
+  }
+  check_dims(hw, hh, kMaxDecodableSide, limits);
+
+  const int orientation = fmt == Format::kJpeg ? jpeg_exif_orientation(data, size) : 1;
+  // JPEG has no alpha; the others may (PNG alpha/tRNS, GIF transparency, 32-bit BMP), and asking
+  // stb for 4 channels covers every variant without trusting its per-format channel report.
+  const int channels = fmt == Format::kJpeg ? 3 : 4;
+  int dw = 0, dh = 0, file_comp = 0;
+  stbi_uc* px = nullptr;
+  stbi__g_failure_reason = nullptr;
+  try {
+    px = stbi_load_from_memory(data, int(size), &dw, &dh, &file_comp, channels);
+  } catch (const StbAssertFailed&) {
+    fail(Code::kCorruptImage, what + " decode failed: decoder consistency check tripped");
+  }
+  if (px == nullptr) {
+    const std::string reason = stb_reason();
+    if (reason == "outofmem") fail(Code::kOutOfMemory, what + " decode ran out of memory");
+    fail(Code::kCorruptImage, what + " decode failed: " + reason);
+  }
+  struct StbFree {
+    void operator()(stbi_uc* p) const { stbi_image_free(p); }
+  };
+  std::unique_ptr<stbi_uc, StbFree> hold(px);
+  if (dw != hw || dh != hh) {
+    fail(Code::kCorruptImage,
+         what + " decoded as " + dims_str(dw, dh) + " but header said " + dims_str(hw, hh));
+  }
+  try {
+    return oriented_rgb(px, dw, dh, channels, orientation);
+  } catch (const std::bad_alloc&) {
+    fail(Code::kOutOfMemory, "no memory for a " + dims_str(dw, dh) + " RGB image");
+  }
+}
+
+Image image_from_rgba(const uint8_t* rgba, int w, int h, size_t stride_bytes,
+                      const DecodeLimits& limits) {
+  if (w < 0 || h < 0) fail(Code::kInvalidArgument, "negative image size " + dims_str(w, h));
+  if (w == 0 || h == 0) fail(Code::kEmptyInput, "image has no pixels (" + dims_str(w, h) + ")");
+  if (rgba == nullptr) fail(Code::kInvalidArgument, "RGBA buffer is null");
+  if (stride_bytes / 4 < size_t(w)) {
+    fail(Code::kInvalidArgument, "row stride " + std::to_string(stride_bytes) +
+                                     " is under 4*width = " + std::to_string(int64_t(w) * 4));
+  }
+  check_dims(w, h, INT_MAX, limits);
+  Image img;
+  img.w = w;
+  img.h = h;
+  try {
+    img.rgb.resize(size_t(w) * size_t(h) * 3);
+  } catch (const std::bad_alloc&) {
+    fail(Code::kOutOfMemory, "no memory for a " + dims_str(w, h) + " RGB image");
+  }
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* s = rgba + size_t(y) * stride_bytes;
+    uint8_t* d = img.rgb.data() + size_t(y) * w * 3;
+    for (int x = 0; x < w; ++x, s += 4, d += 3) d[0] = s[0], d[1] = s[1], d[2] = s[2];
+  }
+  return img;
+}
+
+}  // namespace dfs

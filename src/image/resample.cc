@@ -1,0 +1,132 @@
+// Region resampling (letterbox, face crops): separable area/bilinear filter with fill outside.
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "image/image.h"
+
+namespace dfs {
+namespace {
+
+// One axis of the separable filter. Output i reads taps [first[i], first[i+1]) of (idx, wt), all
+// idx inside the image, and gives weight outside[i] to the fill value; the weights sum to 1.
+struct AxisTaps {
+  std::vector<size_t> first;
+  std::vector<int> idx;
+  std::vector<float> wt;
+  std::vector<float> outside;
+  int lo = INT_MAX, hi = -1;  // range of idx over all outputs
+};
+
+AxisTaps axis_taps(double start, double extent, int n, int size) {
+  AxisTaps t;
+  t.first.reserve(size_t(n) + 1);
+  t.outside.resize(n);
+  const double scale = extent / n;
+  const bool area = scale > kResampleAreaAbove;
+  std::vector<std::pair<int, double>> taps;
+  for (int i = 0; i < n; ++i) {
+    taps.clear();
+    double outside = 0;
+    if (area) {
+      const double a = start + i * scale, b = start + (i + 1) * scale;
+      // Clip to the image first so a huge rect costs no more than the image's pixels.
+      const double ca = std::max(a, 0.0), cb = std::min(b, double(size));
+      double inside = 0;
+      if (cb > ca) {
+        const int k1 = int(std::ceil(cb));
+        for (int k = int(std::floor(ca)); k < k1; ++k) {
+          const double overlap = std::min(b, k + 1.0) - std::max(a, double(k));
+          if (overlap <= 0) continue;
+          taps.emplace_back(k, overlap);
+          inside += overlap;
+        }
+      }
+      outside = std::max(0.0, (b - a) - inside);
+    } else {
+      const double p = start + (i + 0.5) * scale;
+      if (p >= 0 && p < size) {
+        const double u = p - 0.5, k = std::floor(u), f = u - k;
+        const int k0 = int(k);
+        taps.emplace_back(std::clamp(k0, 0, size - 1), 1 - f);
+        if (f > 0) taps.emplace_back(std::clamp(k0 + 1, 0, size - 1), f);
+      } else {
+        outside = 1;
+      }
+    }
+    // Normalising makes a constant image (or an all-fill region) come out exactly constant.
+    double total = outside;
+    for (const auto& tp : taps) total += tp.second;
+    t.first.push_back(t.idx.size());
+    for (const auto& tp : taps) {
+      t.idx.push_back(tp.first);
+      t.wt.push_back(float(tp.second / total));
+      t.lo = std::min(t.lo, tp.first);
+      t.hi = std::max(t.hi, tp.first);
+    }
+    t.outside[i] = float(outside / total);
+  }
+  t.first.push_back(t.idx.size());
+  return t;
+}
+
+}  // namespace
+
+void resample_region(const Image& img, float x, float y, float w, float h, int out_w, int out_h,
+                     float fill, float* out) {
+  if (img.w <= 0 || img.h <= 0 || img.rgb.size() != size_t(img.w) * size_t(img.h) * 3) {
+    fail(Code::kInvalidArgument, "resample_region: image is empty or its buffer size is wrong");
+  }
+  if (out_w < 1 || out_h < 1 || out_w > kMaxDecodableSide || out_h > kMaxDecodableSide) {
+    fail(Code::kInvalidArgument, "resample_region: output size " + std::to_string(out_w) + "x" +
+                                     std::to_string(out_h) + " out of range");
+  }
+  if (!std::isfinite(x) || !std::isfinite(y) || !std::isfinite(w) || !std::isfinite(h) ||
+      !(w > 0) || !(h > 0)) {
+    fail(Code::kInvalidArgument, "resample_region: region must be finite with w, h > 0");
+  }
+  if (!(fill >= 0 && fill <= 255)) fail(Code::kInvalidArgument, "resample_region: fill not 0..255");
+  if (out == nullptr) fail(Code::kInvalidArgument, "resample_region: output is null");
+
+  const AxisTaps tx = axis_taps(x, w, out_w, img.w);
+  const AxisTaps ty = axis_taps(y, h, out_h, img.h);
+
+  // Vertical pass first, one output row at a time, over only the columns the horizontal taps
+  // read: each source byte is touched about once when downscaling, and the scratch is one row.
+  const int lo = tx.lo;
+  const size_t span = tx.hi >= tx.lo ? size_t(tx.hi - tx.lo + 1) * 3 : 0;
+  std::vector<float> col(span);
+  const size_t row_bytes = size_t(img.w) * 3;
+  for (int j = 0; j < out_h; ++j) {
+    std::fill(col.begin(), col.end(), 0.f);
+    float* c = col.data();
+    for (size_t t = ty.first[j]; span > 0 && t < ty.first[j + 1]; ++t) {
+      const float wy = ty.wt[t];
+      const uint8_t* s = img.rgb.data() + size_t(ty.idx[t]) * row_bytes + size_t(lo) * 3;
+      for (size_t k = 0; k < span; ++k) c[k] += wy * float(s[k]);
+    }
+    // A tap table entry already includes its axis' outside share; the pixel's total fill share
+    // is "x outside" within the inside rows plus everything from the outside rows.
+    const float fy = ty.outside[j];
+    float* o = out + size_t(j) * out_w * 3;
+    for (int i = 0; i < out_w; ++i, o += 3) {
+      float r = 0, g = 0, b = 0;
+      for (size_t t = tx.first[i]; t < tx.first[i + 1]; ++t) {
+        const float wx = tx.wt[t];
+        const float* v = c + size_t(tx.idx[t] - lo) * 3;
+        r += wx * v[0];
+        g += wx * v[1];
+        b += wx * v[2];
+      }
+      const float f = fill * (tx.outside[i] * (1 - fy) + fy);
+      o[0] = r + f;
+      o[1] = g + f;
+      o[2] = b + f;
+    }
+  }
+}
+
+}  // namespace dfs
