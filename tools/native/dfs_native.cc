@@ -22,7 +22,7 @@ static std::vector<uint8_t> read_all(const std::string& p) {
 
 // `key` is the JSON member naming the input, e.g. "file":"a.jpg" or "index":3.
 static void print_faces(const std::string& key, const CheckResult& r) {
-  std::printf("{%s,\"width\":%d,\"height\":%d,\"faces\":[", r.width, r.height);
+  std::printf("{%s,\"width\":%d,\"height\":%d,\"faces\":[", key.c_str(), r.width, r.height);
   for (size_t i = 0; i < r.faces.size(); i++) {
     const Detection& d = r.faces[i].det;
     std::printf("%s{\"box\":[%.2f,%.2f,%.2f,%.2f],\"score\":%.4f,\"keypoints\":[", i ? "," : "", d.x,
