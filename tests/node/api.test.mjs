@@ -107,3 +107,32 @@ test('dispose frees the instance and later calls say so', async () => {
   assert.throws(() => c.checkSync(new Uint8Array([1])), (e) => e.code === 'DISPOSED');
   c.dispose();
 });
+
+const HAVE_CLASSIFIER = fs.existsSync(path.join(ROOT, 'models/classifier.dfs'));
+test('with the shipped classifier every face gets a probability (and a heat map when asked)', {
+  skip: !HAVE_CLASSIFIER ? 'models/classifier.dfs not shipped yet' : SKIP_SHARED,
+}, () => {
+  assert.ok(checker.hasClassifier);
+  assert.ok(checker.threshold > 0 && checker.threshold < 1);
+  const r = checker.checkSync(sharedFile('testdata/seed-examples/adi_fake.png'), { heatmap: true });
+  assert.equal(r.faces.length, 2);
+  for (const f of r.faces) {
+    assert.ok(f.fake >= 0 && f.fake <= 1);
+    if (checker.hasHeatmap) {
+      assert.ok(f.heatmap.width > 0 && f.heatmap.data.length === f.heatmap.width * f.heatmap.height);
+      assert.ok(f.heatmap.data.every((v) => v >= 0 && v <= 1));
+      assert.equal(f.heatmap.crop.length, 4);
+      // The crop is the face box widened by the model's margin, centered on the box.
+      const cx = f.box[0] + f.box[2] / 2;
+      assert.ok(Math.abs(f.heatmap.crop[0] + f.heatmap.crop[2] / 2 - cx) < 1);
+      assert.ok(f.heatmap.crop[2] > Math.max(f.box[2], f.box[3]));
+    }
+  }
+  assert.equal(r.fake, Math.max(...r.faces.map((f) => f.fake)));
+  assert.ok(r.timings.classify > 0);
+  // Without heatmap: none returned; with classify: false no probabilities.
+  assert.equal(checker.checkSync(sharedFile('testdata/seed-examples/adi_fake.png')).faces[0].heatmap, undefined);
+  const nc = checker.checkSync(sharedFile('testdata/seed-examples/adi_fake.png'), { classify: false });
+  assert.equal(nc.fake, null);
+  assert.ok(nc.faces.every((f) => f.fake === null));
+});
