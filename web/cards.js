@@ -18,12 +18,12 @@ function el(tag, props = {}, ...children) {
 const pct = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
 const ms = (t) => `${t < 10 ? t.toFixed(1) : Math.round(t)} ms`;
 
-/** Maps a probability to a colour: green well below the threshold, amber near it, red above. */
+/** Maps a probability to a colour: green far below the threshold, amber near it, red above. */
 export function scoreColour(p, threshold) {
   if (p == null) return 'hsl(212 80% 52%)';
   const t = Math.min(Math.max(threshold, 0.01), 0.99);
-  const u = p < t ? 0.5 * (p / t) : 0.5 + 0.5 * ((p - t) / (1 - t));
-  return `hsl(${Math.round(130 * (1 - u))} 78% ${p >= t ? 46 : 38}%)`;
+  const hue = p >= t ? 28 * (1 - (p - t) / (1 - t)) : 130 - 85 * (p / t);
+  return `hsl(${Math.round(hue)} 85% ${p >= t ? 47 : 36}%)`;
 }
 
 /** Words for one probability; the only place the page decides what a score means. */
@@ -64,20 +64,21 @@ export function toJson(entry) {
   };
 }
 
-// Attention map as a translucent canvas: transparent where the model did not look, warm where it did.
+// Attention map as a translucent canvas, stretched from its own range: clear where the model
+// looked least, opaque warm colour where it looked most.
 function heatmapCanvas(h) {
   const c = el('canvas', { class: 'heat', width: String(h.width), height: String(h.height), 'aria-hidden': 'true' });
   const ctx = c.getContext('2d');
   const img = ctx.createImageData(h.width, h.height);
-  let max = 0;
-  for (const v of h.data) max = Math.max(max, v);
-  const scale = max > 0 ? 1 / max : 0;
+  let lo = Infinity, hi = -Infinity;
+  for (const v of h.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const span = hi - lo > 1e-6 ? hi - lo : 1;
   for (let i = 0; i < h.data.length; i++) {
-    const v = Math.min(1, Math.max(0, h.data[i] * scale));
+    const v = Math.min(1, Math.max(0, (h.data[i] - lo) / span));
     img.data[i * 4] = 255;
-    img.data[i * 4 + 1] = Math.round(220 * (1 - v));
-    img.data[i * 4 + 2] = 0;
-    img.data[i * 4 + 3] = Math.round(200 * v);
+    img.data[i * 4 + 1] = Math.round(230 * (1 - v) + 40 * v);
+    img.data[i * 4 + 2] = Math.round(60 * (1 - v));
+    img.data[i * 4 + 3] = Math.round(190 * v);
   }
   ctx.putImageData(img, 0, 0);
   return c;
@@ -110,7 +111,7 @@ export function createCard(entry) {
 
 function drawOverlay(card, entry) {
   const figure = card.querySelector('.shot');
-  figure.querySelectorAll('svg, .heat, .tag').forEach((n) => n.remove());
+  figure.querySelectorAll('svg, .heat-layer, .tag').forEach((n) => n.remove());
   const r = entry.result;
   if (!r || !r.faces.length) return;
   const svg = document.createElementNS(SVG, 'svg');
@@ -119,11 +120,13 @@ function drawOverlay(card, entry) {
   svg.setAttribute('aria-hidden', 'true');
   svg.classList.add('boxes');
   const stroke = Math.max(2, Math.round(Math.max(r.width, r.height) / 250));
+  // Heat maps cover the classifier's square crop, which may reach past the image edges.
+  const heatLayer = el('div', { class: 'heat-layer', 'aria-hidden': 'true' });
   r.faces.forEach((f, i) => {
     if (f.heatmap) {
       const c = heatmapCanvas(f.heatmap);
       place(c, f.heatmap.crop, r);
-      figure.append(c);
+      heatLayer.append(c);
     }
     const rect = document.createElementNS(SVG, 'rect');
     const [x, y, w, h] = f.box;
@@ -138,6 +141,7 @@ function drawOverlay(card, entry) {
     tag.style.top = `${(100 * y) / r.height}%`;
     figure.append(tag);
   });
+  if (heatLayer.childElementCount) figure.append(heatLayer);
   figure.append(svg);
 }
 

@@ -1,0 +1,114 @@
+// Shared by the browser tests: Chromium launch (the system one, never a download), skip
+// reasons, request logging, the artifacts folder, and photos read from ../shared.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, SHARED, HAVE_SHARED } from '../node/helpers.mjs';
+
+export { ROOT, SHARED };
+export const CHROMIUM = process.env.DFS_CHROMIUM || '/usr/bin/chromium';
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+export const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic'];
+
+function skipReason() {
+  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is absent (tools/setup.sh installs the chromium package)`;
+  if (!fs.existsSync(path.join(ROOT, 'dist/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/deepfake-shield.wasm'))) {
+    return 'dist/ is not built (run npm run build)';
+  }
+  if (!HAVE_SHARED) return '../shared is absent (test photos are read from there, never copied)';
+  return false;
+}
+export const SKIP_BROWSER = skipReason();
+
+export const photo = (rel) => path.join(SHARED, 'testdata', rel);
+
+export async function launch() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: BASE_ARGS });
+}
+
+export function artifact(name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}
+
+/** Records every request the context makes (page, workers, service worker). */
+export function logRequests(context) {
+  const log = [];
+  context.on('request', (r) => {
+    log.push({ url: r.url(), method: r.method(), body: r.postDataBuffer(), type: r.resourceType(), at: Date.now() });
+  });
+  return log;
+}
+
+/** Waits until the worker reports the checker loaded (or failed, which fails the test). */
+export async function waitChecker(page, timeout = 90000) {
+  await page.waitForFunction(() => document.documentElement.dataset.checker, null, { timeout });
+  const state = await page.evaluate(() => document.documentElement.dataset.checker);
+  if (state !== 'ready') throw new Error(`checker did not start: ${await page.textContent('#status')}`);
+}
+
+export async function waitCards(page, n, timeout = 120000) {
+  await page.waitForFunction((k) => document.querySelectorAll('.card').length >= k &&
+    document.querySelectorAll('.card.pending').length === 0, n, { timeout });
+}
+
+/** The card of one file, as the page shows it: classes, texts and the drawn face boxes. */
+export function readCard(page, name) {
+  return page.evaluate((nm) => {
+    const card = [...document.querySelectorAll('.card')].find((c) => c.dataset.name === nm);
+    if (!card) return null;
+    const svg = card.querySelector('svg.boxes');
+    return {
+      classes: card.className.split(' '),
+      tabindex: card.getAttribute('tabindex'),
+      label: card.getAttribute('aria-label'),
+      verdict: card.querySelector('.verdict').textContent,
+      faces: [...card.querySelectorAll('.faces li')].map((li) => li.textContent),
+      timings: card.querySelector('.timings').textContent,
+      viewBox: svg?.getAttribute('viewBox') ?? null,
+      boxes: [...card.querySelectorAll('rect.face-box')].map((r) => ({
+        x: +r.getAttribute('x'), y: +r.getAttribute('y'), w: +r.getAttribute('width'), h: +r.getAttribute('height'),
+        stroke: r.getAttribute('stroke'),
+      })),
+      heat: [...card.querySelectorAll('canvas.heat')].map((c) => {
+        const rect = c.getBoundingClientRect();
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let maxAlpha = 0;
+        for (let i = 3; i < px.length; i += 4) maxAlpha = Math.max(maxAlpha, px[i]);
+        return { w: c.width, h: c.height, shownW: rect.width, shownH: rect.height, maxAlpha };
+      }),
+    };
+  }, name);
+}
+
+/** Dispatches a synthetic drop (kind 'drop') or paste (kind 'paste') of one file on the page. */
+export async function dispatchFile(page, kind, name, bytes, type = 'image/jpeg') {
+  await page.evaluate(({ kind, name, b64, type }) => {
+    const bin = atob(b64);
+    const data = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([data], name, { type }));
+    const target = document.querySelector('#pick');
+    if (kind === 'drop') {
+      target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    } else {
+      document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }
+  }, { kind, name, b64: Buffer.from(bytes).toString('base64'), type });
+}
+
+/** A 96x64 grey 24-bit BMP: a valid image with no face in it. */
+export function greyBmp(w = 96, h = 64) {
+  const row = w * 3, size = 54 + row * h;
+  const b = Buffer.alloc(size, 140);
+  b.write('BM', 0, 'latin1');
+  b.writeUInt32LE(size, 2); b.writeUInt32LE(0, 6); b.writeUInt32LE(54, 10);
+  b.writeUInt32LE(40, 14); b.writeInt32LE(w, 18); b.writeInt32LE(h, 22);
+  b.writeUInt16LE(1, 26); b.writeUInt16LE(24, 28); b.writeUInt32LE(0, 30); b.writeUInt32LE(row * h, 34);
+  b.fill(0, 38, 54);
+  return b;
+}

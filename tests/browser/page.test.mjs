@@ -1,0 +1,291 @@
+// The web page in real Chromium: photos picked (keyboard and file input), dropped and pasted;
+// cards with face boxes and scores equal to the Node API's; no request leaves the origin or
+// carries image bytes; relabelling without re-running; heat maps; a strict-CSP variant; offline.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SKIP_BROWSER, ROOT, photo, launch, artifact, logRequests, waitChecker, waitCards, readCard, dispatchFile, greyBmp } from './helpers.mjs';
+
+const skip = SKIP_BROWSER;
+let browser, srv, node, startServer;
+
+before(async () => {
+  if (skip) return;
+  ({ startServer } = await import('../../tools/serve.js'));
+  const { createChecker } = await import('../../dist/index.js');
+  srv = await startServer({ port: 0 });
+  browser = await launch();
+  node = await createChecker();
+});
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+  node?.dispose();
+});
+
+const read = (p) => new Uint8Array(fs.readFileSync(p));
+const pct = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
+
+// The page must show what the Node API computes for the same bytes (same wasm, same models).
+function assertCardMatches(card, expected, name) {
+  assert.ok(card, `card for ${name}`);
+  assert.equal(card.tabindex, '0', `${name}: card is focusable`);
+  assert.equal(card.viewBox ?? `0 0 ${expected.width} ${expected.height}`, `0 0 ${expected.width} ${expected.height}`);
+  assert.equal(card.boxes.length, expected.faces.length, `${name}: one box per face`);
+  assert.equal(card.faces.length, expected.faces.length, `${name}: one line per face`);
+  expected.faces.forEach((f, i) => {
+    const b = card.boxes[i];
+    [b.x, b.y, b.w, b.h].forEach((v, k) => assert.ok(Math.abs(v - f.box[k]) < 1e-3 * Math.max(1, Math.abs(f.box[k])), `${name} face ${i} box[${k}] ${v} vs ${f.box[k]}`));
+    assert.ok(b.stroke && b.stroke.startsWith('hsl('), `${name}: box coloured by score`);
+    assert.ok(card.faces[i].includes(`detector ${pct(f.score)}`), `${name}: detector score shown: ${card.faces[i]}`);
+    if (f.fake == null) assert.match(card.faces[i], /not classified \(no classifier loaded\)/);
+    else assert.ok(card.faces[i].includes(`(${pct(f.fake)})`), `${name}: probability ${pct(f.fake)} shown: ${card.faces[i]}`);
+  });
+  assert.match(card.timings, /decode [\d.]+ ms · detect [\d.]+ ms .*total [\d.]+ ms/);
+}
+
+function assertNothingLeaves(log, origin, loadedCount, name) {
+  assert.ok(log.length > 5, 'requests were recorded');
+  for (const r of log) {
+    const u = new URL(r.url);
+    assert.ok(u.origin === origin || u.protocol === 'blob:' || u.protocol === 'data:', `${name}: request outside the origin: ${r.url}`);
+    assert.equal(r.method, 'GET', `${name}: only GET requests (${r.method} ${r.url})`);
+    assert.equal(r.body, null, `${name}: no request body (${r.url})`);
+  }
+  // After the checker loaded, only the page's own object URLs (the previews) and, at most, the
+  // service worker caching static files; nothing with a query string or an unknown path.
+  for (const r of log.slice(loadedCount)) {
+    const u = new URL(r.url);
+    if (u.protocol === 'blob:') { assert.equal(new URL(u.pathname).origin, origin); continue; }
+    assert.equal(u.search, '', `${name}: no query after load: ${r.url}`);
+    assert.match(u.pathname, /^\/(strict\/)?(web\/[\w.-]*|dist\/[\w.-]+|models\/[\w.-]+\.dfs)$/, `${name}: unexpected request after load: ${r.url}`);
+  }
+}
+
+test('picks (keyboard, file input), drops and pastes photos; cards match the Node API; nothing leaves the origin', { skip, timeout: 240000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const log = logRequests(context);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${srv.url}/web/`);
+  await waitChecker(page);
+  const loaded = log.length;
+  const status = await page.textContent('#status');
+  assert.match(status, /nothing is uploaded/i);
+  if (!node.hasClassifier) assert.match(status, /No classifier loaded/);
+  assert.ok(log.some((r) => r.url.endsWith('/dist/deepfake-shield.wasm')), 'wasm fetched from the same origin');
+
+  // Keyboard: the first Tab stop is the drop zone, a button that opens the file picker.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'pick');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BUTTON');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  assert.ok(chooser.isMultiple(), 'several files at once');
+  await chooser.setFiles(photo('lfw-real/real-0000.jpg'));
+  await page.setInputFiles('#file', [photo('lfw-real/real-0001.jpg'), photo('ffhq-stylegan2/fake-0004.jpg')]);
+  await dispatchFile(page, 'drop', 'donald_bean_2.jpg', read(photo('seed-examples/donald_bean_2.jpg')));
+  await dispatchFile(page, 'paste', 'image.png', greyBmp(), 'image/bmp');
+  await waitCards(page, 5);
+
+  const files = { 'real-0000.jpg': 'lfw-real/real-0000.jpg', 'real-0001.jpg': 'lfw-real/real-0001.jpg',
+    'fake-0004.jpg': 'ffhq-stylegan2/fake-0004.jpg', 'donald_bean_2.jpg': 'seed-examples/donald_bean_2.jpg' };
+  for (const [name, rel] of Object.entries(files)) {
+    const expected = node.checkSync(read(photo(rel)));
+    assert.ok(expected.faces.length >= 1, `${rel} has a face for the Node API`);
+    assertCardMatches(await readCard(page, name), expected, name);
+  }
+  // The pasted grey image gets a name and the honest "no face" wording.
+  const grey = await readCard(page, 'pasted-1.bmp');
+  assert.ok(grey, 'pasted image has its own card');
+  assert.equal(grey.verdict, 'No face found: nothing to judge');
+  assert.deepEqual(grey.boxes, []);
+  assert.equal(await page.locator('.card').count(), 5);
+  assert.match(await page.textContent('#status'), /Checked 5 images/);
+
+  // Export: one object per image in the CLI's --json shape, numbers as the Node API gives them.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  assert.equal(exported.length, 5);
+  for (const row of exported) {
+    if (row.file === 'pasted-1.bmp') {
+      assert.deepEqual(row, { file: 'pasted-1.bmp', width: 96, height: 64, faces: [], fake: null, error: null });
+      continue;
+    }
+    assert.deepEqual(Object.keys(row), ['file', 'width', 'height', 'faces', 'fake', 'error']);
+    const expected = node.checkSync(read(photo(files[row.file])));
+    assert.equal(row.width, expected.width);
+    assert.equal(row.faces.length, expected.faces.length);
+    row.faces.forEach((f, i) => {
+      // The page asks for heat maps whenever the model has attention, as the CLI's --heatmap does.
+      assert.deepEqual(Object.keys(f), ['box', 'score', 'keypoints', 'fake', ...(node.hasHeatmap ? ['heatmap'] : [])]);
+      if (node.hasHeatmap) assert.equal(f.heatmap.data.length, f.heatmap.width * f.heatmap.height);
+      f.box.forEach((v, k) => assert.ok(Math.abs(v - expected.faces[i].box[k]) <= 0.051, `${row.file} box`));
+      assert.ok(Math.abs(f.score - expected.faces[i].score) <= 5e-5);
+      assert.equal(f.keypoints.length, 6);
+      if (expected.faces[i].fake == null) assert.equal(f.fake, null);
+      else assert.ok(Math.abs(f.fake - expected.faces[i].fake) <= 5e-5);
+    });
+    assert.equal(row.error, null);
+  }
+
+  // Cards are reachable with Tab after the controls.
+  await page.focus('.card');
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('card')), true);
+  assert.ok((await page.evaluate(() => document.activeElement.getAttribute('aria-label'))).length > 10);
+  assert.equal(await page.getByLabel('Flag as manipulated at').getAttribute('id'), 'threshold', 'slider is labelled');
+  assert.equal(await page.getByLabel('Heat map').getAttribute('id'), 'heat', 'toggle is labelled');
+
+  await page.screenshot({ path: artifact('page-results.png'), fullPage: true });
+  // Phone width: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(overflow <= 390, `no horizontal scrolling at phone width (${overflow}px)`);
+  await page.screenshot({ path: artifact('page-phone.png'), fullPage: false });
+
+  assertNothingLeaves(log, srv.url, loaded, 'page');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('threshold re-labels without re-running; heat map toggles (synthetic TEST-ONLY attention weights)', { skip, timeout: 240000 }, async () => {
+  const { materialize } = await import('../../tools/golden/effnet_synth.mjs');
+  const synth = materialize(new Uint8Array(fs.readFileSync(path.join(ROOT, 'tests/golden/effnet_b4att_synth.dfs.json'))));
+  const { createChecker } = await import('../../dist/index.js');
+  const ref = await createChecker({ models: { classifier: synth } });
+  const bytes = read(photo('lfw-real/real-0000.jpg'));
+  const expected = ref.checkSync(bytes, { heatmap: true });
+  ref.dispose();
+  assert.equal(expected.faces.length, 1);
+  assert.ok(expected.faces[0].heatmap, 'the synthetic model has attention');
+  const p = expected.faces[0].fake;
+
+  // The service worker is blocked here so that the route below sees the model request.
+  const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 900, height: 900 } });
+  await context.route('**/models/classifier.dfs', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from(synth) }));
+  const page = await context.newPage();
+  await page.goto(`${srv.url}/web/`);
+  await waitChecker(page);
+  assert.equal(await page.isDisabled('#heat'), false, 'heat map toggle enabled for a model with attention');
+  assert.equal(await page.inputValue('#threshold'), '0.5');
+  await page.setInputFiles('#file', photo('lfw-real/real-0000.jpg'));
+  await waitCards(page, 1);
+  let card = await readCard(page, 'real-0000.jpg');
+  assertCardMatches(card, expected, 'real-0000.jpg');
+  assert.ok(card.classes.includes(p >= 0.5 ? 'fake' : 'real'));
+
+  // Count what reaches the worker from here on: moving the slider must send nothing.
+  await page.evaluate(() => {
+    const w = globalThis.deepfakeShield.checker.worker;
+    const post = w.postMessage.bind(w);
+    globalThis.checksSent = 0;
+    w.postMessage = (m, t) => { if (m?.type === 'check') globalThis.checksSent++; return post(m, t); };
+  });
+  const before = card.timings;
+  await page.focus('#threshold');
+  await page.keyboard.press('Home');
+  card = await readCard(page, 'real-0000.jpg');
+  assert.equal(await page.inputValue('#threshold'), '0');
+  assert.equal(await page.textContent('#threshold-value'), '0%');
+  assert.ok(card.classes.includes('fake'));
+  assert.match(card.verdict, /^Likely manipulated/);
+  assert.match(card.faces[0], /likely manipulated/);
+  const redStroke = card.boxes[0].stroke;
+  await page.keyboard.press('End');
+  card = await readCard(page, 'real-0000.jpg');
+  assert.equal(await page.textContent('#threshold-value'), '100%');
+  assert.ok(card.classes.includes('real'));
+  assert.match(card.verdict, /^No sign of manipulation/);
+  assert.notEqual(card.boxes[0].stroke, redStroke, 'box colour follows the threshold');
+  assert.equal(card.timings, before, 'timings unchanged: nothing re-ran');
+  assert.equal(await page.evaluate(() => globalThis.checksSent), 0, 'no check was sent to the worker');
+
+  // Heat map: hidden until toggled (keyboard), then drawn over the face crop.
+  assert.equal(card.heat.length, 1);
+  assert.equal(card.heat[0].shownW, 0, 'hidden by default');
+  await page.focus('#heat');
+  await page.keyboard.press('Space');
+  card = await readCard(page, 'real-0000.jpg');
+  assert.ok(card.classes.includes('show-heat'));
+  assert.equal(card.heat[0].w, expected.faces[0].heatmap.width);
+  assert.ok(card.heat[0].shownW > 50 && card.heat[0].maxAlpha > 100, `heat map visible: ${JSON.stringify(card.heat[0])}`);
+  await page.evaluate(() => {
+    const s = document.querySelector('#threshold');
+    s.value = '0.5';
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.screenshot({ path: artifact('page-heatmap.png'), fullPage: true });
+  await context.close();
+});
+
+test('without a classifier the page finds faces and says no classifier is loaded', { skip, timeout: 120000 }, async () => {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  await context.route('**/models/classifier.dfs', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  const page = await context.newPage();
+  await page.goto(`${srv.url}/web/`);
+  await waitChecker(page);
+  assert.match(await page.textContent('#status'), /No classifier loaded/);
+  assert.equal(await page.isDisabled('#threshold'), true);
+  assert.equal(await page.isDisabled('#heat'), true);
+  await page.setInputFiles('#file', photo('lfw-real/real-0002.jpg'));
+  await waitCards(page, 1);
+  const card = await readCard(page, 'real-0002.jpg');
+  assert.equal(card.boxes.length, 1);
+  assert.ok(card.classes.includes('none'));
+  assert.equal(card.verdict, '1 face found; no classifier loaded, so no real/fake score');
+  assert.match(card.faces[0], /^Face 1: not classified \(no classifier loaded\) · detector \d/);
+  await context.close();
+});
+
+test('strict CSP (script-src self + wasm-unsafe-eval, no eval) still checks a photo', { skip, timeout: 120000 }, async () => {
+  const context = await browser.newContext();
+  const csp = [];
+  context.on('response', (r) => {
+    const m = /\/strict\/web\/(|worker\.js)$/.exec(new URL(r.url()).pathname);
+    if (m) csp.push([m[1] || 'page', r.headers()['content-security-policy']]);
+  });
+  const page = await context.newPage();
+  const console_ = [];
+  page.on('console', (m) => console_.push(m.text()));
+  await page.addInitScript(() => {
+    globalThis.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => globalThis.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(`${srv.url}/strict/web/`);
+  await waitChecker(page);
+  await page.setInputFiles('#file', photo('lfw-real/real-0003.jpg'));
+  await waitCards(page, 1);
+  const card = await readCard(page, 'real-0003.jpg');
+  assertCardMatches(card, node.checkSync(read(photo('lfw-real/real-0003.jpg'))), 'real-0003.jpg (strict)');
+  assert.deepEqual([...new Set(csp.map(([what]) => what))].sort(), ['page', 'worker.js'], 'page and worker responses seen');
+  for (const [what, h] of csp) assert.match(h ?? '', /script-src 'self' 'wasm-unsafe-eval'/, `${what} served with the strict CSP`);
+  assert.deepEqual(await page.evaluate(() => globalThis.cspViolations), []);
+  assert.deepEqual(console_.filter((t) => /Content Security Policy|unsafe-eval/i.test(t)), []);
+  await context.close();
+});
+
+test('works offline once loaded (service worker cache), with the server gone', { skip, timeout: 180000 }, async () => {
+  const own = await startServer({ port: 0 });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${own.url}/web/`);
+  await waitChecker(page);
+  // Wait until the service worker controls the page and holds the wasm and the detectors.
+  await page.waitForFunction(async () => {
+    if (!navigator.serviceWorker.controller) return false;
+    const c = await caches.open('deepfake-shield-v1');
+    const need = ['../dist/deepfake-shield.wasm', '../models/blazeface_full.dfs', './worker.js', './'];
+    for (const u of need) if (!(await c.match(new URL(u, location.href).href))) return false;
+    return true;
+  }, null, { timeout: 60000, polling: 500 });
+  await own.close();
+  assert.equal(await page.evaluate(() => fetch('/web/not-cached').then(() => 'online', () => 'offline')), 'offline');
+  await page.reload();
+  await waitChecker(page);
+  await page.setInputFiles('#file', photo('lfw-real/real-0004.jpg'));
+  await waitCards(page, 1);
+  const card = await readCard(page, 'real-0004.jpg');
+  assertCardMatches(card, node.checkSync(read(photo('lfw-real/real-0004.jpg'))), 'real-0004.jpg (offline)');
+  await context.close();
+});
