@@ -40,3 +40,6 @@ fi
 
 echo "== node tests"
 node --test --test-concurrency=1 tests/node/
+
+echo "== browser tests (Chromium: web page, strict CSP, offline, extension)"
+node --test --test-concurrency=1 tests/browser/

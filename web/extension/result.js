@@ -27,6 +27,8 @@ async function checkAddress(src, page) {
     if (!res.ok) throw new Error(`the site answered HTTP ${res.status}; save the image and drop the file here`);
     blob = await res.blob();
   } catch (e) {
+    // Said after the checker settles, so that its "ready" line does not cover the error.
+    await app.checker.ready.catch(() => {});
     app.setStatus(`Could not download the image: ${e.message}`, 'error', 0);
     return;
   }

@@ -1,0 +1,138 @@
+// The Manifest V3 extension in real Chromium: built by tools/build-ext.sh, loaded unpacked, its
+// context-menu handler run for an image on another site; the result page fetches the image with
+// the host permission and shows the same card the web page does.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { SKIP_BROWSER, ROOT, CHROMIUM, BASE_ARGS, photo, artifact, waitChecker, waitCards, readCard } from './helpers.mjs';
+
+const skip = SKIP_BROWSER;
+const MENU_ID = 'deepfake-shield-check';
+let tmp, extDir, context, site, siteUrl, node;
+const siteLog = [];
+
+before(async () => {
+  if (skip) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-ext-'));
+  extDir = path.join(tmp, 'ext');
+  execFileSync('bash', [path.join(ROOT, 'tools/build-ext.sh'), extDir], { cwd: ROOT, stdio: 'pipe' });
+  // "Another site": its own origin, serving a page with the photo (bytes read from ../shared).
+  const jpeg = fs.readFileSync(photo('lfw-real/real-0005.jpg'));
+  site = http.createServer((req, res) => {
+    siteLog.push({ url: req.url, method: req.method, fetchSite: req.headers['sec-fetch-site'] });
+    if (req.url === '/photos/portrait.jpg') {
+      res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length, 'Cache-Control': 'no-store' });
+      res.end(jpeg);
+    } else if (req.url === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><title>news</title><h1>A story</h1><img id="portrait" src="/photos/portrait.jpg" alt="portrait">');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  siteUrl = `http://127.0.0.1:${site.address().port}`;
+  const { chromium } = await import('playwright-core');
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 560, height: 820 },
+    args: [...BASE_ARGS, `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`],
+  });
+  const { createChecker } = await import('../../dist/index.js');
+  node = await createChecker();
+});
+
+after(async () => {
+  await context?.close();
+  site?.close();
+  node?.dispose();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the build makes an unpacked MV3 folder and a zip with the required CSP', { skip }, () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(extDir, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.manifest_version, 3);
+  assert.equal(manifest.version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  assert.deepEqual(manifest.permissions, ['contextMenus']);
+  assert.equal(manifest.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
+  for (const f of [manifest.background.service_worker, 'web/extension/result.html', 'web/extension/result.js', 'web/ui.js',
+    'web/cards.js', 'web/worker.js', 'dist/index.js', 'dist/deepfake-shield.mjs', 'dist/deepfake-shield.wasm',
+    'models/blazeface_short.dfs', 'models/blazeface_full.dfs']) {
+    assert.ok(fs.statSync(path.join(extDir, f)).size > 0, `${f} in the extension`);
+  }
+  // The shared card module is the web page's, byte for byte.
+  assert.ok(fs.readFileSync(path.join(extDir, 'web/cards.js')).equals(fs.readFileSync(path.join(ROOT, 'web/cards.js'))));
+  const zip = fs.readFileSync(`${extDir}.zip`);
+  assert.equal(zip.subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+  assert.ok(zip.includes(Buffer.from('manifest.json')) && zip.includes(Buffer.from('dist/deepfake-shield.wasm')));
+});
+
+test('right-click path: the menu handler opens the result page, which fetches and checks the image', { skip, timeout: 180000 }, async () => {
+  let [sw] = context.serviceWorkers();
+  if (!sw) sw = await context.waitForEvent('serviceworker', { timeout: 30000 });
+  assert.match(sw.url(), /^chrome-extension:\/\/[a-p]{32}\/web\/extension\/background\.js$/);
+  const extOrigin = new URL(sw.url()).origin;
+  // The menu item exists (update() rejects for an unknown id).
+  assert.equal(await sw.evaluate((id) => chrome.contextMenus.update(id, {}).then(() => 'ok', (e) => e.message), MENU_ID), 'ok');
+
+  const page = await context.newPage();
+  await page.goto(`${siteUrl}/`);
+  await page.waitForFunction(() => document.querySelector('#portrait').complete);
+  const srcUrl = await page.evaluate(() => document.querySelector('#portrait').src);
+  const before = siteLog.filter((r) => r.url === '/photos/portrait.jpg').length;
+
+  // What Chrome passes to contextMenus.onClicked for a right-click on the image.
+  const opened = context.waitForEvent('page', { timeout: 30000 });
+  const win = await sw.evaluate((info) => onMenuClick(info), { menuItemId: MENU_ID, srcUrl, pageUrl: `${siteUrl}/`, mediaType: 'image' });
+  const result = await opened;
+  assert.equal(win.type, 'popup', 'opens as a popup window');
+  assert.equal(new URL(result.url()).origin, extOrigin);
+  assert.equal(new URL(result.url()).searchParams.get('src'), srcUrl);
+  const console_ = [];
+  result.on('console', (m) => console_.push(m.text()));
+  await waitChecker(result);
+  await waitCards(result, 1);
+
+  const card = await readCard(result, 'portrait.jpg');
+  assert.ok(card, 'card named after the image file');
+  const expected = node.checkSync(new Uint8Array(fs.readFileSync(photo('lfw-real/real-0005.jpg'))));
+  assert.equal(expected.faces.length, 1);
+  assert.equal(card.boxes.length, 1);
+  const [bx, by, bw, bh] = expected.faces[0].box;
+  assert.ok(Math.abs(card.boxes[0].x - bx) < 0.01 && Math.abs(card.boxes[0].y - by) < 0.01 &&
+    Math.abs(card.boxes[0].w - bw) < 0.01 && Math.abs(card.boxes[0].h - bh) < 0.01, 'same face box as the Node API');
+  const pct = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
+  assert.ok(card.faces[0].includes(`detector ${pct(expected.faces[0].score)}`));
+  if (expected.faces[0].fake == null) assert.match(card.faces[0], /no classifier loaded/);
+  else assert.ok(card.faces[0].includes(`(${pct(expected.faces[0].fake)})`), card.faces[0]);
+  assert.match(await result.textContent('#source'), /from 127\.0\.0\.1 .*Nothing is uploaded/);
+
+  // The extension page downloaded the image itself (the site saw one more request for it), and
+  // sent nothing else to the site.
+  const after = siteLog.filter((r) => r.url === '/photos/portrait.jpg');
+  assert.equal(after.length, before + 1);
+  assert.ok(siteLog.every((r) => r.method === 'GET'));
+  assert.deepEqual(console_.filter((t) => /Content Security Policy|unsafe-eval/i.test(t)), []);
+  await result.screenshot({ path: artifact('extension-result.png'), fullPage: true });
+});
+
+test('the menu handler ignores other menu ids and clicks without an image', { skip }, async () => {
+  const [sw] = context.serviceWorkers();
+  assert.equal(await sw.evaluate(() => onMenuClick({ menuItemId: 'other', srcUrl: 'http://127.0.0.1/x.jpg' })), null);
+  assert.equal(await sw.evaluate((id) => onMenuClick({ menuItemId: id }), MENU_ID), null);
+});
+
+test('the result page reports an image it cannot download instead of failing silently', { skip, timeout: 120000 }, async () => {
+  const [sw] = context.serviceWorkers();
+  const opened = context.waitForEvent('page', { timeout: 30000 });
+  await sw.evaluate((info) => onMenuClick(info), { menuItemId: MENU_ID, srcUrl: `${siteUrl}/photos/missing.jpg`, pageUrl: `${siteUrl}/` });
+  const result = await opened;
+  await result.waitForFunction(() => document.querySelector('#status')?.classList.contains('error'), null, { timeout: 60000 });
+  assert.match(await result.textContent('#status'), /Could not download the image: the site answered HTTP 404/);
+  assert.equal(await result.locator('.card').count(), 0);
+  await result.close();
+});
