@@ -97,7 +97,7 @@ export async function createChecker(options = {}) {
   const { onProgress } = options;
   const Module = await instantiate(options);
   const native = new Module.Checker();
-  const models = { ...DEFAULT_MODELS, ...(options.models || {}) };
+  const models = { detectorShort: new URL('../models/blazeface_short.dfs', import.meta.url), detectorFull: new URL('../models/blazeface_full.dfs', import.meta.url), classifier: new URL('../models/classifier.dfs', import.meta.url), ...(options.models || {}) };
   const loaded = {};
   try {
     for (const [role, loc] of Object.entries(models)) {
