@@ -224,8 +224,9 @@ std::vector<Detection> detect_faces(const Image& img, FaceDetector* short_range,
   float x0 = (W - S) / 2, y0 = (H - S) / 2;
   run(short_range, x0, y0, S);
   run(full_range, x0, y0, S);
-  // A face that fills the frame is bigger than the largest anchor: look again from further away.
-  if (opt.zoom_out) run(short_range, (W - 2 * S) / 2, (H - 2 * S) / 2, 2 * S);
+  // A face that fills the frame is bigger than the largest anchor: when the plain passes found
+  // nothing, look again from further away.
+  if (opt.zoom_out && all.empty()) run(short_range, (W - 2 * S) / 2, (H - 2 * S) / 2, 2 * S);
   // Small faces in big photos: overlapping tiles at a scale where a ~40px face is ~12px in the
   // full-range input. Overlap > the largest face a tile misses, so each face is whole in one.
   if (opt.tiles && full_range && S > 1000) {
