@@ -1,0 +1,160 @@
+// The npm package as a user gets it: `npm pack`, installed from the tarball into a fresh project,
+// used from ESM, CommonJS and the installed bin, and bundled by a real Vite build that must
+// emit the wasm and the models and work when loaded in Chromium.
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ROOT, SHARED, SKIP_SHARED, sharedFile } from './helpers.mjs';
+
+const run = promisify(execFile);
+const CHROMIUM = process.env.DFS_CHROMIUM || '/usr/bin/chromium';
+const PHOTO = path.join(SHARED, 'testdata/lfw-real/real-0006.jpg');
+const skip = !fs.existsSync(path.join(ROOT, 'dist/deepfake-shield.wasm')) ? 'dist/ is not built (run npm run build)' : SKIP_SHARED;
+
+// npm run by `npm test` exports npm_* settings (prefix, package, lifecycle) that would point the
+// nested npm at this repo; the consumer project must see a clean environment.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+const sh = (cmd, args, cwd, timeout = 180000) => run(cmd, args, { cwd, env, timeout, maxBuffer: 64 << 20 });
+
+let tmp, project, tarball, packed, expected;
+
+before(async () => {
+  if (skip) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-pack-'));
+  const { stdout } = await sh('npm', ['pack', '--json', '--pack-destination', tmp], ROOT);
+  packed = JSON.parse(stdout)[0];
+  tarball = path.join(tmp, packed.filename);
+  project = path.join(tmp, 'consumer');
+  fs.mkdirSync(project);
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
+  await sh('npm', ['install', '--no-audit', '--no-fund', tarball], project);
+  const { createChecker } = await import('../../dist/index.js');
+  const c = await createChecker();
+  expected = c.checkSync(sharedFile('testdata/lfw-real/real-0006.jpg'));
+  c.dispose();
+  assert.equal(expected.faces.length, 1, 'the test photo has one face');
+});
+
+after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+
+function sameFaces(got, label) {
+  assert.equal(got.width, expected.width, label);
+  assert.equal(got.faces.length, expected.faces.length, label);
+  got.faces.forEach((f, i) => {
+    f.box.forEach((v, k) => assert.ok(Math.abs(v - expected.faces[i].box[k]) <= 0.051, `${label}: box[${k}] ${v}`));
+    assert.ok(Math.abs(f.score - expected.faces[i].score) <= 5e-5, `${label}: score`);
+    if (expected.faces[i].fake == null) assert.equal(f.fake, null, label);
+    else assert.ok(Math.abs(f.fake - expected.faces[i].fake) <= 5e-5, `${label}: fake`);
+  });
+}
+
+test('the tarball holds the runtime and nothing else', { skip }, () => {
+  const files = packed.files.map((f) => f.path).sort();
+  for (const f of ['package.json', 'bin/deepfake-shield.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts',
+    'dist/deepfake-shield.mjs', 'dist/deepfake-shield.wasm', 'models/blazeface_short.dfs', 'models/blazeface_full.dfs']) {
+    assert.ok(files.includes(f), `${f} is packed`);
+  }
+  for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|bin\/[\w.-]+|dist\/[\w.-]+|models\/[\w.-]+\.dfs|models\/MODELS\.md)$/, `unexpected file in the package: ${f}`);
+  const installed = path.join(project, 'node_modules/deepfake-shield');
+  assert.ok(fs.statSync(path.join(installed, 'dist/deepfake-shield.wasm')).size > 100000);
+  const pkg = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
+  assert.ok(fs.existsSync(path.join(installed, pkg.exports['.'].types)), 'types file exists');
+  assert.equal(Object.keys(pkg.dependencies || {}).length, 0, 'no runtime dependencies');
+});
+
+test('ESM import from the installed package checks a photo', { skip, timeout: 120000 }, async () => {
+  fs.writeFileSync(path.join(project, 'esm.mjs'), `import fs from 'node:fs';
+import { createChecker, DeepfakeShieldError } from 'deepfake-shield';
+const checker = await createChecker();
+const r = checker.checkSync(new Uint8Array(fs.readFileSync(process.argv[2])));
+console.log(JSON.stringify({ ...r, models: Object.keys(checker.models), errorClass: typeof DeepfakeShieldError }));
+`);
+  const { stdout } = await sh(process.execPath, ['esm.mjs', PHOTO], project);
+  const got = JSON.parse(stdout);
+  sameFaces(got, 'esm');
+  assert.ok(got.models.includes('detectorShort') && got.models.includes('detectorFull'));
+  assert.equal(got.errorClass, 'function');
+});
+
+test('CommonJS require from the installed package checks a photo', { skip, timeout: 120000 }, async () => {
+  fs.writeFileSync(path.join(project, 'cjs.cjs'), `const fs = require('node:fs');
+const { createChecker } = require('deepfake-shield');
+createChecker().then((checker) => {
+  const r = checker.checkSync(new Uint8Array(fs.readFileSync(process.argv[2])));
+  console.log(JSON.stringify(r));
+});
+`);
+  const { stdout } = await sh(process.execPath, ['cjs.cjs', PHOTO], project);
+  sameFaces(JSON.parse(stdout), 'cjs');
+});
+
+test('the installed bin prints a --json line for a photo', { skip, timeout: 120000 }, async () => {
+  // "--" keeps npx from taking --json as its own option (npm 11 does: the bin then prints text).
+  const { stdout } = await sh('npx', ['--no', '--', 'deepfake-shield', '--json', PHOTO], project);
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines.length, 1);
+  const got = JSON.parse(lines[0]);
+  assert.equal(got.file, PHOTO);
+  assert.equal(got.error, null);
+  sameFaces(got, 'bin');
+});
+
+test('a Vite build of an app that imports the package emits the wasm and models and runs in Chromium', { skip, timeout: 240000 }, async (t) => {
+  const app = path.join(project, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'index.html'), `<!doctype html>
+<html><head><meta charset="utf-8"><title>vite app</title><script type="module" src="./main.js"></script></head>
+<body><input id="file" type="file"><pre id="out">loading</pre></body></html>
+`);
+  fs.writeFileSync(path.join(app, 'main.js'), `import { createChecker } from 'deepfake-shield';
+const out = document.getElementById('out');
+const checker = await createChecker();
+out.textContent = 'ready ' + Object.keys(checker.models).join(',');
+document.getElementById('file').addEventListener('change', async (e) => {
+  const r = await checker.check(e.target.files[0]);
+  out.textContent = JSON.stringify(r);
+});
+`);
+  const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
+  if (!fs.existsSync(vite)) assert.fail('vite is not installed (npm install)');
+  // Relative base: the output works from any folder, here served under /dist/.
+  await sh(process.execPath, [vite, 'build', '--base', './', '--logLevel', 'warn'], app);
+  const assets = fs.readdirSync(path.join(app, 'dist/assets'));
+  const wasm = assets.find((f) => /^deepfake-shield-.*\.wasm$/.test(f));
+  assert.ok(wasm, `wasm emitted: ${assets.join(' ')}`);
+  assert.ok(fs.readFileSync(path.join(app, 'dist/assets', wasm)).equals(fs.readFileSync(path.join(ROOT, 'dist/deepfake-shield.wasm'))));
+  const js = assets.filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(app, 'dist/assets', f), 'utf8')).join('\n');
+  assert.ok(js.includes(wasm), 'the bundle references the emitted wasm');
+  for (const m of ['blazeface_short', 'blazeface_full']) {
+    const f = assets.find((a) => a.startsWith(m + '-') && a.endsWith('.dfs'));
+    assert.ok(f, `${m}.dfs emitted`);
+    assert.ok(js.includes(f), `the bundle references ${f}`);
+  }
+
+  if (!fs.existsSync(CHROMIUM)) { t.skip(`${CHROMIUM} is absent: the built app was not loaded in a browser`); return; }
+  const { startServer } = await import('../../tools/serve.js');
+  const srv = await startServer({ port: 0, root: app });
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  try {
+    const page = await browser.newPage();
+    const urls = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(`${srv.url}/dist/index.html`);
+    await page.waitForFunction(() => document.getElementById('out').textContent.startsWith('ready'), null, { timeout: 90000 });
+    assert.match(await page.textContent('#out'), /detectorShort,detectorFull/);
+    await page.setInputFiles('#file', PHOTO);
+    await page.waitForFunction(() => document.getElementById('out').textContent.startsWith('{'), null, { timeout: 90000 });
+    sameFaces(JSON.parse(await page.textContent('#out')), 'vite app in Chromium');
+    assert.ok(urls.some((u) => u.endsWith(`/dist/assets/${wasm}`)), 'the hashed wasm was fetched');
+    assert.ok(urls.every((u) => u.startsWith(srv.url)), 'nothing outside the origin');
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+});
