@@ -69,9 +69,22 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Every status line the page shows, to see the download progress go by.
+  await page.addInitScript(() => {
+    globalThis.statusLines = [];
+    new MutationObserver(() => {
+      const t = document.getElementById('status-text')?.textContent;
+      if (t && t !== globalThis.statusLines.at(-1)) globalThis.statusLines.push(t);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   await page.goto(`${srv.url}/web/`);
   await waitChecker(page);
   const loaded = log.length;
+  const lines = await page.evaluate(() => globalThis.statusLines);
+  const progress = lines.map((l) => /^Loading the checker: ([\d.]+) MB of ([\d.]+) MB/.exec(l)).filter(Boolean);
+  assert.ok(progress.length >= 2, `download progress shown in bytes: ${JSON.stringify(lines)}`);
+  const last = progress.at(-1);
+  assert.ok(Number(last[1]) > 1 && Number(last[1]) <= Number(last[2]), `loaded <= total, over 1 MB: ${last[0]}`);
   const status = await page.textContent('#status');
   assert.match(status, /nothing is uploaded/i);
   if (!node.hasClassifier) assert.match(status, /No classifier loaded/);
@@ -103,6 +116,14 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   assert.deepEqual(grey.boxes, []);
   assert.equal(await page.locator('.card').count(), 5);
   assert.match(await page.textContent('#status'), /Checked 5 images/);
+  // An image dragged from another site arrives as a link: the page says so and fetches nothing.
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/uri-list', 'https://example.com/photo.jpg');
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  assert.match(await page.textContent('#status'), /link to an image on another site/);
+  assert.equal(await page.locator('.card').count(), 5);
 
   // Export: one object per image in the CLI's --json shape, numbers as the Node API gives them.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
