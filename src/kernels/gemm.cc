@@ -1,20 +1,18 @@
 // f32 GEMM for 1x1 convolutions and FC layers: packed column panels, MRx8 register micro-kernel.
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 
 #include "kernels/kernels.h"
 #include "kernels/kernels_simd.h"
 
 // Rows per micro-kernel call. 6 rows x 2 vectors = 12 accumulators leaves 4 of the 16 vector
-// registers (SSE; V8 and SpiderMonkey also allocate from 16 xmm) for the two weight vectors and
-// the broadcast A value.
+// registers (SSE; V8 also allocates from 16 xmm) for the two weight vectors and the broadcast A
+// value. Measured against 4x8, and against variants that load 4 A values per row at once and
+// broadcast lanes with shuffles, on SSE4.1 and on wasm simd128 under V8's optimizing tier: 6x8 with
+// one broadcast-load per row and k was fastest on both.
 #ifndef DFS_GEMM_MR
 #define DFS_GEMM_MR 6
-#endif
-// 1: read 4 consecutive A values per row with one vector load and broadcast lanes with shuffles;
-// 0: one scalar broadcast-load per row and k.
-#ifndef DFS_GEMM_DUP
-#define DFS_GEMM_DUP 0
 #endif
 
 namespace dfs {
@@ -23,13 +21,21 @@ namespace {
 using namespace simd;
 constexpr int NR = detail::kGemmNR;
 
-template <int MR, int L>
-DFS_INLINE void gemm_step_dup(const f32x4* av, const float* w, f32x4* acc0, f32x4* acc1) {
-  const f32x4 w0 = load(w + L * NR), w1 = load(w + L * NR + 4);
-  DFS_UNROLL for (int i = 0; i < MR; i++) {
-    const f32x4 x = dup_lane<L>(av[i]);
-    acc0[i] = madd(x, w0, acc0[i]);
-    acc1[i] = madd(x, w1, acc1[i]);
+// Sigmoid/swish on a stored tile. Kept out of line: inlined, the exp polynomial's constants and
+// temporaries would compete with the 12 live accumulators for registers (V8 spills heavily).
+template <Act A>
+__attribute__((noinline)) void act_tile(float* c, size_t ldc, int rows, int nc) {
+  for (int i = 0; i < rows; i++) {
+    float* r = c + i * ldc;
+    if (nc == NR) {
+      store(r, detail::act_v<A>(load(r)));
+      store(r + 4, detail::act_v<A>(load(r + 4)));
+    } else {
+      for (int j = 0; j < nc; j += 4) {
+        const int t = std::min(4, nc - j);
+        store_partial(r + j, detail::act_v<A>(load_partial(r + j, t)), t);
+      }
+    }
   }
 }
 
@@ -50,19 +56,7 @@ DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act
     }
   }
   w += NR;
-  int k = 0;
-#if DFS_GEMM_DUP
-  for (; k + 4 <= K; k += 4) {
-    f32x4 av[MR];
-    DFS_UNROLL for (int i = 0; i < MR; i++) av[i] = load(ap[i] + k);
-    gemm_step_dup<MR, 0>(av, w, acc0, acc1);
-    gemm_step_dup<MR, 1>(av, w, acc0, acc1);
-    gemm_step_dup<MR, 2>(av, w, acc0, acc1);
-    gemm_step_dup<MR, 3>(av, w, acc0, acc1);
-    w += 4 * NR;
-  }
-#endif
-  for (; k < K; k++) {
+  for (int k = 0; k < K; k++) {
     const f32x4 w0 = load(w), w1 = load(w + 4);
     w += NR;
     DFS_UNROLL for (int i = 0; i < MR; i++) {
@@ -71,10 +65,11 @@ DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act
       acc1[i] = madd(x, w1, acc1[i]);
     }
   }
-  if (act != Act::kNone) {
+  if (act == Act::kRelu || act == Act::kRelu6) {
+    const f32x4 lo = zero(), hi = splat(act == Act::kRelu6 ? 6.f : INFINITY);
     DFS_UNROLL for (int i = 0; i < MR; i++) {
-      acc0[i] = detail::act_v(acc0[i], act);
-      acc1[i] = detail::act_v(acc1[i], act);
+      acc0[i] = min(max(acc0[i], lo), hi);
+      acc1[i] = min(max(acc1[i], lo), hi);
     }
   }
   if (nc == NR) {
@@ -90,6 +85,8 @@ DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act
   } else {
     DFS_UNROLL for (int i = 0; i < MR; i++) store_partial(c + i * ldc, acc0[i], nc);
   }
+  if (act == Act::kSigmoid) act_tile<Act::kSigmoid>(c, ldc, MR, nc);
+  if (act == Act::kSwish) act_tile<Act::kSwish>(c, ldc, MR, nc);
 }
 
 template <int MR>

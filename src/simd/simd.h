@@ -71,10 +71,6 @@ DFS_INLINE f32x4 min(f32x4 a, f32x4 b) { return wasm_f32x4_pmin(b, a); }
 DFS_INLINE f32x4 abs(f32x4 a) { return wasm_f32x4_abs(a); }
 DFS_INLINE m32x4 lt(f32x4 a, f32x4 b) { return wasm_f32x4_lt(a, b); }
 DFS_INLINE f32x4 select(m32x4 m, f32x4 t, f32x4 f) { return wasm_v128_bitselect(t, f, m); }
-template <int L>
-DFS_INLINE f32x4 dup_lane(f32x4 v) {
-  return wasm_i32x4_shuffle(v, v, L, L, L, L);
-}
 template <int S>
 DFS_INLINE f32x4 shl_bits(f32x4 v) {
   return wasm_i32x4_shl(v, S);
@@ -108,10 +104,6 @@ DFS_INLINE f32x4 select(m32x4 m, f32x4 t, f32x4 f) {
 #else
   return _mm_or_ps(_mm_and_ps(m, t), _mm_andnot_ps(m, f));
 #endif
-}
-template <int L>
-DFS_INLINE f32x4 dup_lane(f32x4 v) {
-  return _mm_shuffle_ps(v, v, _MM_SHUFFLE(L, L, L, L));
 }
 template <int S>
 DFS_INLINE f32x4 shl_bits(f32x4 v) {
@@ -175,10 +167,6 @@ DFS_INLINE f32x4 select(m32x4 m, f32x4 t, f32x4 f) {
   f32x4 r;
   for (int i = 0; i < 4; i++) r.v[i] = m.v[i] ? t.v[i] : f.v[i];
   return r;
-}
-template <int L>
-DFS_INLINE f32x4 dup_lane(f32x4 v) {
-  return splat(v.v[L]);
 }
 template <int S>
 DFS_INLINE f32x4 shl_bits(f32x4 v) {
