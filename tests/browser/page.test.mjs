@@ -69,6 +69,9 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Subscribed before the page loads, so that file-chooser interception is on well before the
+  // key press (subscribing right before it raced with the picker opening natively).
+  const chooserSeen = new Promise((resolve) => page.once('filechooser', resolve));
   // Every status line the page shows, to see the download progress go by.
   await page.addInitScript(() => {
     globalThis.statusLines = [];
@@ -94,7 +97,8 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'pick');
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BUTTON');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  await page.keyboard.press('Enter');
+  const chooser = await Promise.race([chooserSeen, new Promise((_, reject) => setTimeout(() => reject(new Error('Enter on the drop zone opened no file chooser')), 30000))]);
   assert.ok(chooser.isMultiple(), 'several files at once');
   await chooser.setFiles(photo('lfw-real/real-0000.jpg'));
   await page.setInputFiles('#file', [photo('lfw-real/real-0001.jpg'), photo('ffhq-stylegan2/fake-0004.jpg')]);
