@@ -27,8 +27,9 @@ function parseArgs(argv) {
     else if (a === '--native') o.native = true;
     else if (a === '--only') o.only = argv[++i];
     else if (a === '--compare') o.compare = path.resolve(argv[++i]);
+    else if (a === '--ours') o.ours = path.resolve(argv[++i]);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/bench.js [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--compare DIST_DIR]');
+      console.log('usage: node bench/bench.js [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--compare DIST_DIR] [--ours DIST_DIR]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -141,9 +142,11 @@ function ensureB0() {
 }
 
 async function main() {
-  const wasmPath = rel('dist/deepfake-shield.wasm');
-  if (!fs.existsSync(wasmPath)) throw new Error('dist/ missing: run `npm run build` first');
-  const api = await import('../dist/index.js');
+  // --ours DIR replaces dist/ (e.g. the baseline of an A/B built like the --compare build).
+  const distDir = opts.ours ?? rel('dist');
+  const wasmPath = path.join(distDir, 'deepfake-shield.wasm');
+  if (!fs.existsSync(wasmPath)) throw new Error(`${wasmPath} missing: run \`npm run build\` first`);
+  const api = await import(path.join(distDir, 'index.js'));
   const wasmBytes = new Uint8Array(fs.readFileSync(wasmPath));
   const cpu = cpuInfo();
   const notes = [];
@@ -168,16 +171,27 @@ async function main() {
   const coldCpu = [];
   const coldModels = { detectorShort: modelBytes('models/blazeface_short.dfs'),
     detectorFull: modelBytes('models/blazeface_full.dfs'), classifier: modelBytes(classifierFile) };
-  for (let i = 0; i < 1 + opts.cold; i++) {
+  // --compare: a scratch build (its own glue and wasm) measured next to ours, interleaved.
+  const alt = opts.compare ? {
+    api: await import(path.join(opts.compare, 'index.js')),
+    wasm: new Uint8Array(fs.readFileSync(path.join(opts.compare, 'deepfake-shield.wasm'))),
+    cold: [], coldCpu: [],
+  } : null;
+  const timeCreate = async (a, wasm, wall, cpuMs) => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const c = await api.createChecker({ wasm: wasmBytes, models: coldModels });
-    cold.push(performance.now() - t0);
+    const c = await a.createChecker({ wasm, models: coldModels });
+    wall.push(performance.now() - t0);
     const dc = process.cpuUsage(c0);
-    coldCpu.push((dc.user + dc.system) / 1000);
+    cpuMs.push((dc.user + dc.system) / 1000);
     c.dispose();
+  };
+  for (let i = 0; i < 1 + opts.cold; i++) {
+    await timeCreate(api, wasmBytes, cold, coldCpu);
+    if (alt) await timeCreate(alt.api, alt.wasm, alt.cold, alt.coldCpu);
   }
   log(`bench: cold start first ${fmt(cold[0], 1)} ms wall / ${fmt(coldCpu[0], 1)} ms CPU, then median ${fmt(median(cold.slice(1)), 1)} / ${fmt(median(coldCpu.slice(1)), 1)}`);
+  if (alt) log(`bench: --compare cold start first ${fmt(alt.cold[0], 1)} ms wall / ${fmt(alt.coldCpu[0], 1)} ms CPU, then median ${fmt(median(alt.cold.slice(1)), 1)} / ${fmt(median(alt.coldCpu.slice(1)), 1)}`);
 
   const { ort, tf, tfInfo } = await loadPeers();
   // One JS-written ONNX against torch.onnx.export of the same weights (tests/golden), when
@@ -219,14 +233,12 @@ async function main() {
     const dTf = compareOutputs(ref, tfNet.run(nhwc));
     log(`check ${n.name}: max |diff| (relative above 1) vs ORT ${dOrt.toExponential(2)}, vs TF.js ${dTf.toExponential(2)} (tolerance ${TOL})`);
     const engines = [{ id: 'ours', run: () => ours.run(nhwc) }];
-    let alt = null;
-    if (opts.compare) {
-      // A/B of a scratch build (its own glue + wasm), interleaved with everything else.
-      const altApi = await import(path.join(opts.compare, 'index.js'));
-      alt = await altApi.createRawModel(bytes, { wasm: new Uint8Array(fs.readFileSync(path.join(opts.compare, 'deepfake-shield.wasm'))) });
-      const dAlt = compareOutputs(ref, alt.run(nhwc));
+    let altModel = null;
+    if (alt) {
+      altModel = await alt.api.createRawModel(bytes, { wasm: alt.wasm });
+      const dAlt = compareOutputs(ref, altModel.run(nhwc));
       log(`check ${n.name}: --compare build vs ours ${dAlt.toExponential(2)}`);
-      engines.push({ id: 'alt', run: () => alt.run(nhwc) });
+      engines.push({ id: 'alt', run: () => altModel.run(nhwc) });
     }
     if (dOrt <= TOL) engines.push({ id: 'ort', run: ortRun });
     else notes.push(`${n.name}: ORT output differs (${dOrt}); not timed`);
@@ -245,11 +257,11 @@ async function main() {
       ours_wall_ms: wall.ours, ort_wall_ms: wall.ort ?? null, tfjs_wall_ms: wall.tfjs ?? null,
       wall_ratio_ort: wall.ort ? wall.ours / wall.ort : null, wall_ratio_tfjs: wall.tfjs ? wall.ours / wall.tfjs : null,
     };
-    if (alt) {
+    if (altModel) {
       row.compare_ms = med.alt;
       row.ratio_compare = med.alt / med.ours;
       log(`bench ${n.name}: --compare build ${fmt(med.alt)} ms CPU = ${fmt(row.ratio_compare, 3)}x ours`);
-      alt.dispose();
+      altModel.dispose();
     }
     rows.push(row);
     ourForward[n.file] = med.ours;
@@ -275,12 +287,22 @@ async function main() {
     const timings = [];
     const engines = [{ id: 'e2e', run: () => timings.push(checker.checkSync(jpeg).timings) }];
     for (const [f, { m, x }] of Object.entries(raws)) engines.push({ id: f, run: () => m.run(x) });
+    const altChecker = alt ? await alt.api.createChecker({ wasm: alt.wasm, models: coldModels }) : null;
+    const altTimings = [];
+    if (altChecker) engines.push({ id: 'alt', run: () => altTimings.push(altChecker.checkSync(jpeg).timings) });
     const s = await interleave(engines, opts.runs, opts.warmup);
     const med = Object.fromEntries(engines.map((e, i) => [e.id, median(s.cpu[i])]));
     const wallE2e = median(s.wall[0]);
+    if (altChecker) {
+      const am = (k) => median(altTimings.slice(-opts.runs).map((t) => t[k]));
+      log(`bench end to end: --compare build ${fmt(med.alt, 1)} ms CPU vs ours ${fmt(med.e2e, 1)} (${fmt(med.alt / med.e2e, 3)}x); its split (wall) decode ${fmt(am('decode'), 1)}, detect ${fmt(am('detect'), 1)}, classify ${fmt(am('classify'), 1)}`);
+      altChecker.dispose();
+    }
     // Passes detect_faces() runs (src/pipeline/detect.cc, default options): short and full on
-    // the letterboxed image, short zoomed out, and full-range tiles (640, step 480) when the
-    // longer side exceeds 1000 px. The pipeline does not report its pass count, so it is derived.
+    // the letterboxed image; short zoomed out only when those two found nothing; full-range
+    // tiles (640, step 480) when the longer side exceeds 1000 px. The pipeline does not report
+    // its pass count, so it is derived here (keep in step with detect.cc).
+    const plain = checker.checkSync(jpeg, { tiles: false, zoomOut: false, classify: false });
     const { width: Wd, height: Hd } = first;
     const S = Math.max(Wd, Hd);
     let tiles = 0;
@@ -294,7 +316,7 @@ async function main() {
         if (yy + 640 >= Hd) break;
       }
     }
-    const nShort = 2, nFull = 1 + tiles, nFaces = first.faces.length;
+    const nShort = plain.faces.length ? 1 : 2, nFull = 1 + tiles, nFaces = first.faces.length;
     const detectFwd = nShort * med['models/blazeface_short.dfs'] + nFull * med['models/blazeface_full.dfs'];
     const classifyFwd = nFaces * med[classifierFile];
     const tm = (k) => median(timings.slice(-opts.runs).map((t) => t[k]));
@@ -312,7 +334,9 @@ async function main() {
 
   // Sizes.
   const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
-  const sizes = [['dist/deepfake-shield.wasm', wasmBytes], ['dist/deepfake-shield.mjs', fs.readFileSync(rel('dist/deepfake-shield.mjs'))]];
+  const sizes = [['dist/deepfake-shield.wasm', wasmBytes], ['dist/deepfake-shield.mjs', fs.readFileSync(path.join(distDir, 'deepfake-shield.mjs'))]];
+  if (opts.ours) sizes[0][0] = path.join(distDir, 'deepfake-shield.wasm'), sizes[1][0] = path.join(distDir, 'deepfake-shield.mjs');
+  if (alt) sizes.push([path.join(opts.compare, 'deepfake-shield.wasm'), alt.wasm]);
   for (const f of ['models/blazeface_short.dfs', 'models/blazeface_full.dfs', 'models/classifier.dfs', networks[2].file])
     if (fs.existsSync(rel(f))) sizes.push([f, fs.readFileSync(rel(f))]);
 
