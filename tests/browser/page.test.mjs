@@ -314,3 +314,36 @@ test('works offline once loaded (service worker cache), with the server gone', {
   assertCardMatches(card, node.checkSync(read(photo('lfw-real/real-0004.jpg'))), 'real-0004.jpg (offline)');
   await context.close();
 });
+
+test('formats the module cannot decode (WebP) are decoded by the browser in the worker', { skip, timeout: 120000 }, async () => {
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto(`${srv.url}/web/`);
+  await waitChecker(page);
+  // Re-encode a portrait as WebP in the page itself, then drop it.
+  const jpeg = Buffer.from(read(photo('lfw-real/real-0007.jpg'))).toString('base64');
+  const size = await page.evaluate(async (b64) => {
+    const bin = atob(b64);
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
+    const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+    canvas.getContext('2d').drawImage(bmp, 0, 0);
+    const webp = await canvas.convertToBlob({ type: 'image/webp', quality: 0.95 });
+    const head = new Uint8Array(await webp.slice(0, 12).arrayBuffer());
+    if (String.fromCharCode(...head.slice(8, 12)) !== 'WEBP') throw new Error('no WebP encoder');
+    const dt = new DataTransfer();
+    dt.items.add(new File([webp], 'portrait.webp', { type: 'image/webp' }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    return [bmp.width, bmp.height];
+  }, jpeg);
+  await waitCards(page, 1);
+  const card = await readCard(page, 'portrait.webp');
+  assert.equal(card.viewBox, `0 0 ${size[0]} ${size[1]}`);
+  assert.equal(card.boxes.length, 1, `one face: ${card.verdict}`);
+  assert.match(card.timings, /decoded by the browser/);
+  // Lossy re-encoding moves the box a little, not much.
+  const ref = node.checkSync(read(photo('lfw-real/real-0007.jpg'))).faces[0].box;
+  const b = card.boxes[0];
+  [b.x, b.y, b.w, b.h].forEach((v, k) => assert.ok(Math.abs(v - ref[k]) < 6, `box[${k}] ${v} vs ${ref[k]}`));
+  await context.close();
+});
