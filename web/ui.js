@@ -83,6 +83,7 @@ export function mountApp(root) {
     view.threshold = i.threshold ?? 0.5;
     threshold.value = String(view.threshold);
     thresholdOut.textContent = pctLabel(view.threshold);
+    threshold.setAttribute('aria-valuetext', thresholdOut.textContent);
     threshold.disabled = !i.hasClassifier;
     heat.disabled = !i.hasHeatmap;
     root.querySelector('#heat-label').title = i.hasHeatmap ? 'Show where the classifier looked' : 'This model has no heat map';
@@ -174,6 +175,7 @@ export function mountApp(root) {
   threshold.addEventListener('input', () => {
     view.threshold = Number(threshold.value);
     thresholdOut.textContent = pctLabel(view.threshold);
+    threshold.setAttribute('aria-valuetext', thresholdOut.textContent);
     for (const e of entries) if (e.result || e.error) relabel(e.card, e, view);
   });
   heat.addEventListener('change', () => {

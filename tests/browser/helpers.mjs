@@ -50,7 +50,8 @@ export async function waitChecker(page, timeout = 90000) {
 
 export async function waitCards(page, n, timeout = 120000) {
   await page.waitForFunction((k) => document.querySelectorAll('.card').length >= k &&
-    document.querySelectorAll('.card.pending').length === 0, n, { timeout });
+    document.querySelectorAll('.card.pending').length === 0 &&
+    [...document.querySelectorAll('.shot img')].every((i) => i.complete), n, { timeout });
 }
 
 /** The card of one file, as the page shows it: classes, texts and the drawn face boxes. */
@@ -67,6 +68,10 @@ export function readCard(page, name) {
       faces: [...card.querySelectorAll('.faces li')].map((li) => li.textContent),
       timings: card.querySelector('.timings').textContent,
       viewBox: svg?.getAttribute('viewBox') ?? null,
+      // Where the overlay and the photo are drawn: they must coincide for the boxes to be right.
+      imgRect: (({ x, y, width, height }) => [x, y, width, height])(card.querySelector('.shot img').getBoundingClientRect()),
+      svgRect: svg ? (({ x, y, width, height }) => [x, y, width, height])(svg.getBoundingClientRect()) : null,
+      imgNatural: [card.querySelector('.shot img').naturalWidth, card.querySelector('.shot img').naturalHeight],
       boxes: [...card.querySelectorAll('rect.face-box')].map((r) => ({
         x: +r.getAttribute('x'), y: +r.getAttribute('y'), w: +r.getAttribute('width'), h: +r.getAttribute('height'),
         stroke: r.getAttribute('stroke'),

@@ -33,6 +33,10 @@ function assertCardMatches(card, expected, name) {
   assert.equal(card.tabindex, '0', `${name}: card is focusable`);
   assert.equal(card.viewBox ?? `0 0 ${expected.width} ${expected.height}`, `0 0 ${expected.width} ${expected.height}`);
   assert.equal(card.boxes.length, expected.faces.length, `${name}: one box per face`);
+  if (card.svgRect) {
+    card.svgRect.forEach((v, k) => assert.ok(Math.abs(v - card.imgRect[k]) <= 1, `${name}: overlay covers the photo exactly (${card.svgRect} vs ${card.imgRect})`));
+    assert.deepEqual(card.imgNatural, [expected.width, expected.height], `${name}: the photo shown is the one checked`);
+  }
   assert.equal(card.faces.length, expected.faces.length, `${name}: one line per face`);
   expected.faces.forEach((f, i) => {
     const b = card.boxes[i];
