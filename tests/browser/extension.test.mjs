@@ -136,3 +136,20 @@ test('the result page reports an image it cannot download instead of failing sil
   assert.equal(await result.locator('.card').count(), 0);
   await result.close();
 });
+
+test('the toolbar panel (no image address) checks a picked file like the web page', { skip, timeout: 120000 }, async () => {
+  const [sw] = context.serviceWorkers();
+  const opened = context.waitForEvent('page', { timeout: 30000 });
+  // What the toolbar button does.
+  await sw.evaluate(() => openResult(null));
+  const panel = await opened;
+  assert.equal(new URL(panel.url()).search, '');
+  await waitChecker(panel);
+  await panel.setInputFiles('#file', photo('ffhq-stylegan2/real-0001.jpg'));
+  await waitCards(panel, 1);
+  const card = await readCard(panel, 'real-0001.jpg');
+  const expected = node.checkSync(new Uint8Array(fs.readFileSync(photo('ffhq-stylegan2/real-0001.jpg'))));
+  assert.equal(card.boxes.length, expected.faces.length);
+  assert.ok(card.boxes.length >= 1);
+  await panel.close();
+});
