@@ -22,4 +22,4 @@ cat > "$out/index.html" <<'HTML'
 <title>Deepfake Shield</title>
 <a href="web/">Deepfake Shield</a>
 HTML
-echo "build-web: $out/ ready; serve it over HTTPS (or localhost) as static files, e.g. node tools/serve.js serves the repo the same way"
+echo "build-web: $out/ ready; any static HTTPS host serves it as is (locally: node tools/serve.js --root $out)"

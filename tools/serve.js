@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Static server for the web page: serves web/, dist/ and models/ of the repo, nothing else.
-//   node tools/serve.js [--port 8080] [--host 127.0.0.1]
+//   node tools/serve.js [--port 8080] [--host 127.0.0.1] [--root DIR] [--strict-csp]
+// (--root: another folder with the same layout, e.g. the output of tools/build-web.sh)
 // Single-threaded wasm needs no COOP/COEP. Paths under /strict/ serve the same files with a
 // strict Content-Security-Policy header (no eval, no outside origins) to prove the app needs none.
 import http from 'node:http';
@@ -118,15 +119,16 @@ export function startServer({ port = 8080, host = '127.0.0.1', root = REPO, stri
 }
 
 function parseArgs(argv) {
-  const o = { port: 8080, host: '127.0.0.1', strict: false };
+  const o = { port: 8080, host: '127.0.0.1', strict: false, root: REPO };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => (a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i]);
     if (a === '--port' || a.startsWith('--port=')) o.port = Number(val());
     else if (a === '--host' || a.startsWith('--host=')) o.host = val();
+    else if (a === '--root' || a.startsWith('--root=')) o.root = path.resolve(val());
     else if (a === '--strict-csp') o.strict = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node tools/serve.js [--port 8080] [--host 127.0.0.1] [--strict-csp]\n');
+      process.stdout.write('usage: node tools/serve.js [--port 8080] [--host 127.0.0.1] [--root DIR] [--strict-csp]\n');
       process.exit(0);
     } else {
       process.stderr.write(`serve: unknown argument ${a}\n`);
@@ -142,7 +144,7 @@ function parseArgs(argv) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(process.argv[1])) {
   const o = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(path.join(REPO, 'dist/index.js'))) {
+  if (!fs.existsSync(path.join(o.root, 'dist/index.js'))) {
     process.stderr.write('serve: dist/ is missing; run `npm run build` first\n');
   }
   startServer(o).then(({ url }) => {

@@ -4,7 +4,9 @@
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { SKIP_BROWSER, ROOT, photo, launch, artifact, logRequests, waitChecker, waitCards, readCard, dispatchFile, greyBmp } from './helpers.mjs';
 
 const skip = SKIP_BROWSER;
@@ -294,8 +296,11 @@ test('strict CSP (script-src self + wasm-unsafe-eval, no eval) still checks a ph
   await context.close();
 });
 
-test('works offline once loaded (service worker cache), with the server gone', { skip, timeout: 180000 }, async () => {
-  const own = await startServer({ port: 0 });
+test('the build-web folder works offline once loaded (service worker cache), with the server gone', { skip, timeout: 180000 }, async () => {
+  // The deployable folder, not the repo: proves the service worker's list matches what ships.
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-web-'));
+  execFileSync('bash', [path.join(ROOT, 'tools/build-web.sh'), out], { cwd: ROOT, stdio: 'pipe' });
+  const own = await startServer({ port: 0, root: out });
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${own.url}/web/`);
@@ -317,6 +322,7 @@ test('works offline once loaded (service worker cache), with the server gone', {
   const card = await readCard(page, 'real-0004.jpg');
   assertCardMatches(card, node.checkSync(read(photo('lfw-real/real-0004.jpg'))), 'real-0004.jpg (offline)');
   await context.close();
+  fs.rmSync(out, { recursive: true, force: true });
 });
 
 test('formats the module cannot decode (WebP) are decoded by the browser in the worker', { skip, timeout: 120000 }, async () => {
