@@ -1,6 +1,7 @@
 // Decoding untrusted image bytes (stb_image) and canvas RGBA into RGB8, limits checked first.
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -17,14 +18,36 @@ namespace {
 // whole wasm instance, and a no-op would let it continue from a broken invariant. Throwing unwinds
 // out safely; the price is leaking stb's scratch buffers on such (hostile) inputs only.
 struct StbAssertFailed {};
+
+// stb sizes some buffers from fields no header check covers: a PNG chunk length (one 100-byte
+// file asked for 1.7 GB), zlib output beyond the image's size (a "zip bomb"). In wasm such a
+// request grows the heap for good, so while decoding each allocation is capped by what the image
+// dimensions and file size can justify, and a refusal is reported as a corrupt file.
+thread_local size_t t_stb_alloc_cap = size_t(1) << 20;  // header reading needs only small blocks
+thread_local bool t_stb_alloc_refused = false;
+
+// stb also leaves its JPEG decoder state uninitialised, so a scan using a Huffman table the file
+// never defined read heap garbage as code tables and then indexed memory with it (a crash found by
+// our mutation tests). Zeroed memory makes such tables decode as zeros, deterministically.
+void* stb_malloc(size_t n) {
+  if (n > t_stb_alloc_cap) {
+    t_stb_alloc_refused = true;
+    return nullptr;
+  }
+  return std::calloc(1, n);
+}
+void* stb_realloc(void* p, size_t n) {
+  if (n > t_stb_alloc_cap) {
+    t_stb_alloc_refused = true;
+    return nullptr;
+  }
+  return std::realloc(p, n);  // stb writes grown zlib/IDAT buffers before reading them
+}
 }  // namespace
 
 #define STBI_ASSERT(x) ((x) ? (void)0 : throw StbAssertFailed{})
-// stb leaves its JPEG decoder state uninitialised, so a scan that uses a Huffman table the file
-// never defined reads heap garbage as code tables and then indexes memory with it (a crash found
-// by our mutation tests). Zeroed memory makes such tables decode as zeros, deterministically.
-#define STBI_MALLOC(size) std::calloc(1, size)
-#define STBI_REALLOC(p, size) std::realloc(p, size)
+#define STBI_MALLOC(size) stb_malloc(size)
+#define STBI_REALLOC(p, size) stb_realloc(p, size)
 #define STBI_FREE(p) std::free(p)
 #define STB_IMAGE_STATIC  // private copy: no symbol clash with anything else that embeds stb
 #define STB_IMAGE_IMPLEMENTATION
@@ -172,12 +195,31 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   int dw = 0, dh = 0, file_comp = 0;
   stbi_uc* px = nullptr;
   stbi__g_failure_reason = nullptr;
-  try {
-    px = stbi_load_from_memory(data, int(size), &dw, &dh, &file_comp, channels);
-  } catch (const StbAssertFailed&) {
-    fail(Code::kCorruptImage, what + " decode failed: decoder consistency check tripped");
+  {
+    // The largest legitimate block is about 8 bytes per (MCU-padded) pixel: 16-bit RGBA PNG rows,
+    // progressive JPEG coefficients. IDAT chunks can total at most the file size, doubled.
+    struct CapScope {
+      explicit CapScope(size_t cap) {
+        t_stb_alloc_cap = cap;
+        t_stb_alloc_refused = false;
+      }
+      ~CapScope() { t_stb_alloc_cap = size_t(1) << 20; }
+    };
+    const uint64_t cap =
+        16 * uint64_t(hw + 64) * uint64_t(hh + 64) + 2 * uint64_t(size) + (1 << 20);
+    CapScope scope(size_t(std::min<uint64_t>(cap, SIZE_MAX)));
+    try {
+      px = stbi_load_from_memory(data, int(size), &dw, &dh, &file_comp, channels);
+    } catch (const StbAssertFailed&) {
+      fail(Code::kCorruptImage, what + " decode failed: decoder consistency check tripped");
+    }
   }
   if (px == nullptr) {
+    if (t_stb_alloc_refused) {
+      fail(Code::kCorruptImage,
+           what + " decode failed: the file asks for more decoder memory than a " +
+               dims_str(hw, hh) + " image of " + std::to_string(size) + " bytes can need");
+    }
     const std::string reason = stb_reason();
     if (reason == "outofmem") fail(Code::kOutOfMemory, what + " decode ran out of memory");
     fail(Code::kCorruptImage, what + " decode failed: " + reason);

@@ -656,6 +656,30 @@ TEST(DecodeErrors, OversizedHuffmanTableIsStoppedBeforeStb) {
   }
 }
 
+// stb sizes buffers from a PNG chunk length and grows its zlib output without bound; in wasm the
+// heap never shrinks, so such requests must be refused by the allocation cap, quickly.
+TEST(DecodeErrors, DecoderMemoryIsBoundedByWhatTheImageNeeds) {
+  Bytes b = load_fixture("quad.png");
+  const auto idat = std::search(b.begin(), b.end(), std::begin("IDAT"), std::end("IDAT") - 1);
+  ASSERT_NE(idat, b.end());
+  const size_t len_at = size_t(idat - b.begin()) - 4;
+  b[len_at] = 0x6A, b[len_at + 1] = 0x00, b[len_at + 2] = 0x00, b[len_at + 3] = 0x31;  // 1.7 GB
+  const auto t0 = std::chrono::steady_clock::now();
+  dfs::Error e = decode_error(b);
+  EXPECT_EQ(e.code, Code::kCorruptImage) << e.message;
+  EXPECT_NE(e.message.find("memory"), std::string::npos) << e.message;
+
+  // 8 MB of zlib output for a 34x22 image.
+  e = decode_error(load_fixture("bomb.png"));
+  EXPECT_EQ(e.code, Code::kCorruptImage) << e.message;
+  EXPECT_NE(e.message.find("memory"), std::string::npos) << e.message;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 2.0);
+
+  // The cap leaves room for the biggest legitimate buffers: 16-bit RGBA, progressive JPEG.
+  EXPECT_EQ(decode(load_fixture("quad_rgb16.png")).w, kW);
+  EXPECT_EQ(decode(load_fixture("quad_progressive.jpg")).w, kW);
+}
+
 TEST(DecodeErrors, JpegGuardAcceptsWhatStbAccepts) {
   // Padding and fill bytes that stb tolerates must not trip the guard.
   Bytes b = load_fixture("quad.jpg");
