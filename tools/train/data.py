@@ -1,0 +1,239 @@
+"""DFDC face-crop data for the classifier: manifest, source-video split, decoded cache, augments.
+
+The shards are read directly from ../shared/data/dfdc-faces (never copied into the repo). All
+crops are decoded once into a uint8 memmap in tools/train/cache/ at `cache_size` (a margin
+above the input size so random crops still have pixels to spare); epochs then cost no JPEG
+decoding. Terms: DFDC is for research, non-commercial use only.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tarfile
+import time
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CACHE = os.path.join(HERE, "cache")
+DATA = os.environ.get("DFS_DATA", os.path.join(REPO, "..", "shared", "data", "dfdc-faces"))
+
+VAL_PER_MILLE = 120  # ~12% of source videos go to validation
+
+
+def read_manifest(data_dir=DATA):
+    with open(os.path.join(data_dir, "manifest.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        if r["label"] not in ("REAL", "FAKE"):
+            raise ValueError(f"bad label in manifest: {r}")
+    return rows
+
+
+def is_val(source_video):
+    """Deterministic split on the source video: a real and all fakes made from it share it."""
+    h = hashlib.md5(source_video.encode("utf-8")).digest()
+    return int.from_bytes(h[:4], "little") % 1000 < VAL_PER_MILLE
+
+
+def split(rows):
+    """Returns (labels int8 [N] with 1 = FAKE, val mask bool [N])."""
+    labels = np.array([r["label"] == "FAKE" for r in rows], dtype=np.int8)
+    val = np.array([is_val(r["source_video"]) for r in rows], dtype=bool)
+    return labels, val
+
+
+def cache_paths(size):
+    base = os.path.join(CACHE, f"crops_{size}")
+    return base + ".u8", base + ".json"
+
+
+def build_cache(rows, size, data_dir=DATA, log=print):
+    """Decodes every crop once, resized (Lanczos) to size x size, into a uint8 memmap."""
+    path, meta_path = cache_paths(size)
+    want = {"n": len(rows), "size": size,
+            "files": hashlib.md5("\n".join(r["file"] for r in rows).encode()).hexdigest()}
+    if os.path.exists(meta_path) and os.path.exists(path):
+        with open(meta_path) as f:
+            if json.load(f) == want:
+                return np.memmap(path, dtype=np.uint8, mode="r", shape=(len(rows), size, size, 3))
+    os.makedirs(CACHE, exist_ok=True)
+    index = {(r["shard"], r["file"]): i for i, r in enumerate(rows)}
+    arr = np.memmap(path + ".tmp", dtype=np.uint8, mode="w+", shape=(len(rows), size, size, 3))
+    done = np.zeros(len(rows), dtype=bool)
+    t0 = time.time()
+    for shard in sorted({r["shard"] for r in rows}):
+        with tarfile.open(os.path.join(data_dir, shard)) as tar:
+            for m in tar:
+                i = index.get((shard, m.name))
+                if i is None or not m.isfile():
+                    continue
+                im = Image.open(io.BytesIO(tar.extractfile(m).read())).convert("RGB")
+                if im.size != (size, size):
+                    im = im.resize((size, size), Image.LANCZOS)
+                arr[i] = np.asarray(im)
+                done[i] = True
+        log(f"cache {size}: {shard} done, {done.sum()}/{len(rows)} in {time.time() - t0:.0f}s")
+    if not done.all():
+        missing = [rows[i]["file"] for i in np.flatnonzero(~done)[:5]]
+        raise RuntimeError(f"{(~done).sum()} manifest files not found in shards, e.g. {missing}")
+    arr.flush()
+    del arr
+    os.replace(path + ".tmp", path)
+    with open(meta_path, "w") as f:
+        json.dump(want, f)
+    return np.memmap(path, dtype=np.uint8, mode="r", shape=(len(rows), size, size, 3))
+
+
+# ---------------------------------------------------------------- augmentation (numpy + PIL)
+
+# Product framing, measured by framing.py (short-range BlazeFace run over 400 stored crops):
+# the product's crop (box side * 1.4, centred on the box) is a median 1.30 stored-crop sides
+# wide (5-95%: 1.14-1.47), its centre 0.07 sides lower (dx 5-95%: +-0.15). The stored
+# crops hold less context than that: the missing border is filled by mirroring the crop.
+PRODUCT_SIDE, PRODUCT_DY = 1.31, 0.07
+
+
+def crop_square(img, cx, cy, side, out, method=Image.BILINEAR):
+    """The square (cx, cy, side) of img (pixels), mirrored beyond its edges, resized to out."""
+    s = img.shape[0]
+    side = max(8, int(round(side)))
+    x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+    pad = max(0, -x0, -y0, x0 + side - s, y0 + side - s)
+    if pad:
+        pad = min(pad, s - 1)
+        img = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="symmetric")
+        x0, y0 = x0 + pad, y0 + pad
+    return Image.fromarray(img[y0:y0 + side, x0:x0 + side]).resize((out, out), method)
+
+
+def face_crop(img, out, rng, side=(0.9, 1.45), dx=(-0.08, 0.08), dy=(-0.02, 0.14)):
+    """Random framing around the product's (side 1.31, centre +0.07 down), plus tighter ones."""
+    s = img.shape[0]
+    method = [Image.BILINEAR, Image.BICUBIC, Image.LANCZOS, Image.BOX][rng.integers(4)]
+    return crop_square(img, s * (0.5 + rng.uniform(*dx)), s * (0.5 + rng.uniform(*dy)),
+                       s * rng.uniform(*side), out, method)
+
+
+def center_crop(img, out):
+    """Validation framing: the product's median crop."""
+    s = img.shape[0]
+    return crop_square(img, s * 0.5, s * (0.5 + PRODUCT_DY), s * PRODUCT_SIDE, out)
+
+
+def color_jitter(a, rng, strength=1.0):
+    """Brightness, contrast, saturation and a per-channel gain on float32 HWC in [0,255]."""
+    a = a * rng.uniform(1 - 0.25 * strength, 1 + 0.25 * strength)
+    mean = a.mean()
+    a = (a - mean) * rng.uniform(1 - 0.25 * strength, 1 + 0.25 * strength) + mean
+    gray = a.mean(axis=2, keepdims=True)
+    a = (a - gray) * rng.uniform(1 - 0.3 * strength, 1 + 0.3 * strength) + gray
+    a = a * rng.uniform(1 - 0.06 * strength, 1 + 0.06 * strength, size=3).astype(np.float32)
+    return a
+
+
+def degrade(im, rng, p=1.0):
+    """The damage real-world images carry: resize down/up, blur, noise, JPEG, colour shifts.
+
+    im: PIL RGB at the input size. Returns a PIL image of the same size.
+    """
+    n = im.size[0]
+    if rng.random() < 0.5 * p:
+        a = color_jitter(np.asarray(im, dtype=np.float32), rng)
+        im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    if rng.random() < 0.25 * p:
+        k = int(n * rng.uniform(0.35, 0.8))
+        im = im.resize((k, k), Image.BILINEAR).resize((n, n), Image.BILINEAR)
+    if rng.random() < 0.15 * p:
+        im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.3)))
+    if rng.random() < 0.15 * p:
+        a = np.asarray(im, dtype=np.float32)
+        a = a + rng.normal(0, rng.uniform(2, 8), size=a.shape).astype(np.float32)
+        im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    if rng.random() < 0.5 * p:
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=int(rng.integers(30, 96)))
+        im = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    return im
+
+
+def self_blend(img, rng):
+    """A self-blended pseudo-fake (after Shiohara & Yamasaki, CVPR 2022) from one real crop.
+
+    A colour/sharpness-shifted, slightly rescaled and shifted copy of the face is pasted back
+    through a soft mask, leaving the blending boundary and statistic mismatch that face swaps
+    leave. We have no landmarks: the mask is a jittered ellipse around the (centred) face.
+    """
+    s = img.shape[0]
+    src = color_jitter(img.astype(np.float32), rng, strength=0.6)
+    src_im = Image.fromarray(np.clip(src, 0, 255).astype(np.uint8))
+    if rng.random() < 0.5:
+        src_im = src_im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)) if rng.random()
+                               < 0.5 else ImageFilter.SHARPEN)
+    z = rng.uniform(0.95, 1.05)
+    k = max(8, int(round(s * z)))
+    src_im = src_im.resize((k, k), Image.BILINEAR)
+    dx, dy = (int(round(v)) for v in rng.uniform(-0.03, 0.03, size=2) * s)
+    canvas = Image.fromarray(img)
+    canvas.paste(src_im, ((s - k) // 2 + dx, (s - k) // 2 + dy))
+    src = np.asarray(canvas, dtype=np.float32)
+
+    mask = Image.new("L", (s, s), 0)
+    cx, cy = s * (0.5 + rng.uniform(-0.04, 0.04)), s * (0.52 + rng.uniform(-0.04, 0.04))
+    ax, ay = s * rng.uniform(0.24, 0.36), s * rng.uniform(0.30, 0.42)
+    ImageDraw.Draw(mask).ellipse([cx - ax, cy - ay, cx + ax, cy + ay], fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(s * rng.uniform(0.01, 0.06)))
+    m = np.asarray(mask, dtype=np.float32)[..., None] / 255.0
+    m = m * [0.25, 0.5, 0.75, 1.0, 1.0, 1.0][rng.integers(6)]
+    out = src * m + img.astype(np.float32) * (1 - m)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+MEAN_STD = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])  # ImageNet's, on [0,1] pixels
+MEAN = np.array(MEAN_STD[0], dtype=np.float32)
+STD = np.array(MEAN_STD[1], dtype=np.float32)
+
+
+def to_chw(im):
+    a = (np.asarray(im, dtype=np.float32) / 255.0 - MEAN) / STD
+    return np.ascontiguousarray(a.transpose(2, 0, 1))
+
+
+class TrainSet:
+    """Map-style dataset over an epoch list of (row index, kind): 0 real, 1 fake, 2 self-blend."""
+
+    def __init__(self, crops, items, input_size, seed):
+        self.crops, self.items, self.n, self.seed = crops, items, input_size, seed
+        self.epoch = 0
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, j):
+        i, kind = self.items[j]
+        rng = np.random.default_rng((self.seed, self.epoch, j))
+        img = np.asarray(self.crops[i])
+        if kind == 2:
+            img = self_blend(img, rng)
+        im = face_crop(img, self.n, rng)
+        im = degrade(im, rng)
+        if rng.random() < 0.5:
+            im = im.transpose(Image.FLIP_LEFT_RIGHT)
+        return to_chw(im), np.float32(kind >= 1)
+
+
+def epoch_items(train_idx, labels, rng, sbi_frac):
+    """Balanced epoch: every train fake once, reals resampled to the same count, plus
+    sbi_frac * that count self-blended pseudo-fakes made from random reals."""
+    fakes = train_idx[labels[train_idx] == 1]
+    reals = train_idx[labels[train_idx] == 0]
+    nf = len(fakes)
+    r = np.concatenate([rng.permutation(reals) for _ in range(nf // len(reals) + 1)])[:nf]
+    items = [(int(i), 1) for i in fakes] + [(int(i), 0) for i in r]
+    items += [(int(i), 2) for i in rng.choice(reals, int(sbi_frac * nf))]
+    order = rng.permutation(len(items))
+    return [items[k] for k in order]

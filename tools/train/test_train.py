@@ -1,0 +1,134 @@
+"""Unit tests of the training tools (CPU, a few seconds): metrics, calibration, split, framing,
+export -> .dfs -> load-back.
+
+    /usr/bin/python3 -m unittest discover -s tools/train -p 'test_*.py'
+"""
+
+import math
+import os
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+import data
+import dfs_io
+import metrics
+from effnet_model import EffNetClassifier, make_arch, stage_block_ranges
+
+
+class MetricsTest(unittest.TestCase):
+    def setUp(self):
+        rng = np.random.default_rng(0)
+        self.y = rng.integers(0, 2, 3000)
+        self.z = rng.normal(0, 1, 3000) + 1.2 * self.y
+
+    def test_auc_matches_pairwise_count(self):
+        z = np.round(self.z, 1)  # with ties
+        p, n = z[self.y == 1], z[self.y == 0]
+        want = (p[:, None] > n[None]).mean() + 0.5 * (p[:, None] == n[None]).mean()
+        self.assertAlmostEqual(metrics.auc(z, self.y), want, places=12)
+
+    def test_auc_hand_computed(self):
+        self.assertEqual(metrics.auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75)
+
+    def test_temperature_minimises_log_loss(self):
+        z = 4 * self.z
+        t = metrics.fit_temperature(z, self.y)
+        grid = np.exp(np.linspace(-2, 3, 3001))
+        best = grid[np.argmin([metrics.log_loss(z, self.y, g) for g in grid])]
+        self.assertLess(abs(math.log(t / best)), 0.01)
+
+    def test_log_loss_stable_for_huge_logits(self):
+        self.assertAlmostEqual(metrics.log_loss([1000.0, -1000.0], [1, 0]), 0.0)
+        self.assertAlmostEqual(metrics.log_loss([1000.0], [0]), 1000.0)
+
+    def test_threshold_keeps_fpr_at_or_below_target(self):
+        for max_fpr in (0.0, 0.05, 0.1, 0.3):
+            p = metrics.sigmoid(self.z)
+            thr = metrics.threshold_for_fpr(p, self.y, max_fpr)
+            _, fpr = metrics.rates(p, self.y, thr)
+            self.assertLessEqual(fpr, max_fpr)
+            self.assertGreater(fpr, max_fpr - 0.01)  # and not needlessly strict
+
+    def test_threshold_with_ties(self):
+        p = np.array([0.5] * 10 + [0.9] * 10)
+        y = np.array([0] * 10 + [1] * 10)
+        thr = metrics.threshold_for_fpr(p, y, 0.1)
+        self.assertEqual(metrics.rates(p, y, thr), (1.0, 0.0))
+
+
+class DataTest(unittest.TestCase):
+    def test_split_is_by_source_video_and_deterministic(self):
+        rows = [{"source_video": f"v{i // 3}.mp4", "label": "FAKE" if i % 3 else "REAL"}
+                for i in range(3000)]
+        _, val = data.split(rows)
+        _, val2 = data.split(rows)
+        self.assertTrue((val == val2).all())
+        for i in range(0, 3000, 3):
+            self.assertEqual(len(set(val[i:i + 3])), 1)
+        self.assertTrue(0.08 < val.mean() < 0.16)
+
+    def test_crops_have_the_input_size_and_mirror_beyond_edges(self):
+        img = np.random.default_rng(1).integers(0, 256, (160, 160, 3), dtype=np.uint8)
+        rng = np.random.default_rng(2)
+        for _ in range(20):
+            im = data.degrade(data.face_crop(img, 128, rng), rng)
+            self.assertEqual(im.size, (128, 128))
+        self.assertEqual(data.center_crop(img, 128).size, (128, 128))
+        # a crop of exactly the image is the image
+        same = np.asarray(data.crop_square(img, 80, 80, 160, 160))
+        self.assertTrue((same == img).all())
+
+    def test_self_blend_changes_only_the_face_region(self):
+        img = np.full((160, 160, 3), 100, dtype=np.uint8)
+        img[:, :, 1] = np.arange(160, dtype=np.uint8)[None] // 2 + 40
+        out = data.self_blend(img, np.random.default_rng(3))
+        self.assertEqual(out.shape, img.shape)
+        self.assertEqual(int(np.abs(out[:4, :4].astype(int) - img[:4, :4]).max()), 0)
+
+
+@unittest.skipUnless(dfs_io.converter_available(), "tools/convert/effnet_import.py missing")
+class ExportTest(unittest.TestCase):
+    def test_attention_sits_after_stage3(self):
+        arch = make_arch(0.5, 0.5, "stage3")
+        self.assertEqual(arch["attention_after_block"], stage_block_ranges(0.5, 0.5)[2][1] - 1)
+        self.assertEqual(make_arch(1.0, 1.0, "stage3")["attention_after_block"], 4)
+
+    def test_export_then_load_back_matches(self):
+        torch.manual_seed(0)
+        model = EffNetClassifier(make_arch(0.5, 0.5, "stage3"))
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(0.05 * torch.randn_like(p))
+            for m in model.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.running_mean.uniform_(-0.2, 0.2)
+                    m.running_var.uniform_(0.5, 2.0)
+        model.eval()
+        x = torch.randn(4, 3, 64, 64)
+        with torch.no_grad():
+            ref = model(x)
+        header = dfs_io.build_header(model.arch, 64, data.MEAN, data.STD,
+                                     {"temperature": 1.5, "threshold": 0.6}, {})
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "c.dfs")
+            dfs_io.export_dfs(model, path, header)
+            back, hdr = dfs_io.load_dfs_into_model(path)
+        self.assertEqual(hdr["calibration"], {"temperature": 1.5, "threshold": 0.6})
+        self.assertEqual(hdr["preprocess"], {"margin": 0.2, "square": True, "resize": "scale"})
+        self.assertIn("non-commercial", hdr["provenance"]["license"])
+        back.eval()
+        with torch.no_grad():
+            got = back(x)
+        self.assertLess(float((got - ref).abs().max()), 2e-2 * (1 + float(ref.abs().max())))
+        dfs_io.renormalize_bn(back, [torch.randn(8, 3, 64, 64)])
+        back.eval()
+        with torch.no_grad():
+            got2 = back(x)
+        self.assertLess(float((got2 - ref).abs().max()), 2e-2 * (1 + float(ref.abs().max())))
+
+
+if __name__ == "__main__":
+    unittest.main()

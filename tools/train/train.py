@@ -1,0 +1,258 @@
+"""Trains (or resumes) the default deepfake classifier for a wall-clock budget.
+
+    nice -n 5 /usr/bin/python3 tools/train/train.py --minutes 120            # fresh
+    nice -n 5 /usr/bin/python3 tools/train/train.py --resume --minutes 120   # continue
+
+Each run is one cosine learning-rate cycle over its --minutes (short linear warm-up), so a
+resume is a warm restart. Every --eval-every minutes: validation (AUC, log loss, temperature,
+threshold at FPR <= 10% on reals), a full checkpoint in cache/last.pt, and, when validation
+AUC improves, export to models/classifier.dfs and tools/train/state.json.
+"""
+
+import argparse
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+import data
+import dfs_io
+import metrics
+from effnet_model import EffNetClassifier, count_params, make_arch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STATE = os.path.join(HERE, "state.json")
+LAST = os.path.join(data.CACHE, "last.pt")
+BEST = os.path.join(data.CACHE, "best.pt")
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def cache_size_for(n):
+    return int(math.ceil(n * 1.25 / 8) * 8)
+
+
+def val_tensor(crops, idx, n):
+    """Validation input, built once as uint8 NCHW: the product's median framing
+    (data.center_crop), no degradation."""
+    out = np.empty((len(idx), 3, n, n), dtype=np.uint8)
+    for k, i in enumerate(idx):
+        out[k] = np.asarray(data.center_crop(np.asarray(crops[i]), n)).transpose(2, 0, 1)
+    return out
+
+
+@torch.no_grad()
+def predict(model, xval, bs=128):
+    mean = torch.from_numpy(data.MEAN).view(1, 3, 1, 1)
+    std = torch.from_numpy(data.STD).view(1, 3, 1, 1)
+    model.eval()
+    out = []
+    for k in range(0, len(xval), bs):
+        x = (torch.from_numpy(xval[k:k + bs]).float() / 255.0 - mean) / std
+        out.append(model(x.contiguous(memory_format=torch.channels_last)).double().numpy())
+    model.train()
+    return np.concatenate(out)
+
+
+def lr_at(t, total, peak, warm, floor_frac=0.02):
+    if t < warm:
+        return peak * max(t, 1.0) / warm
+    p = min(1.0, (t - warm) / max(1e-9, total - warm))
+    return peak * (floor_frac + (1 - floor_frac) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def git_rev():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
+                                       text=True).strip()
+    except Exception:
+        return "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--minutes", type=float, required=True, help="training wall-clock budget")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from cache/last.pt, else from models/classifier.dfs")
+    ap.add_argument("--width", type=float, default=0.5)
+    ap.add_argument("--depth", type=float, default=0.5)
+    ap.add_argument("--input", type=int, default=128)
+    ap.add_argument("--attention", default="stage3", help="stage3 | none | block index")
+    ap.add_argument("--lr", type=float, default=None, help="peak lr (2e-3 fresh, 1e-3 resume)")
+    ap.add_argument("--wd", type=float, default=0.02)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--warmup-min", type=float, default=3.0)
+    ap.add_argument("--sbi", type=float, default=0.15,
+                    help="self-blended pseudo-fakes per real fake in an epoch")
+    ap.add_argument("--eval-every", type=float, default=15.0, help="minutes")
+    ap.add_argument("--max-fpr", type=float, default=0.10)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=dfs_io.DEFAULT_DFS)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    rows = data.read_manifest()
+    labels, is_val = data.split(rows)
+    train_idx, val_idx = np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+    state = {"epoch": 0, "steps": 0, "images": 0, "train_seconds": 0.0, "best": None,
+             "history": [], "cycles": []}
+    opt_state = None
+    if args.resume and os.path.exists(LAST):
+        ck = torch.load(LAST, map_location="cpu")
+        arch, n_in = ck["arch"], ck["input"]
+        model = EffNetClassifier(arch)
+        model.load_state_dict(ck["model"])
+        opt_state, state = ck["opt"], ck["state"]
+        log(f"resumed from {LAST}: epoch {state['epoch']}, best {state['best']}")
+    elif args.resume:
+        model, header = dfs_io.load_dfs_into_model(args.out)
+        arch, n_in = header["arch"], header["input"]["height"]
+        if os.path.exists(STATE):
+            with open(STATE) as f:
+                state = json.load(f)
+        log(f"resumed from {args.out} (folded BN; re-normalising on training batches)")
+    else:
+        arch, n_in = make_arch(args.width, args.depth, args.attention), args.input
+        model = EffNetClassifier(arch)
+    crops = data.build_cache(rows, cache_size_for(n_in), log=log)
+    log(f"arch {arch} input {n_in} params {count_params(model) / 1e6:.2f}M; "
+        f"train {len(train_idx)} (fake {labels[train_idx].sum()}), "
+        f"val {len(val_idx)} (fake {labels[val_idx].sum()}) by source video")
+
+    xval = val_tensor(crops, val_idx, n_in)
+    rng = np.random.default_rng((args.seed, state["epoch"], state["steps"]))
+    epoch_seed = int(rng.integers(2**31))
+    ds = data.TrainSet(crops, data.epoch_items(train_idx, labels, rng, args.sbi), n_in,
+                       epoch_seed)
+
+    def loader():
+        return iter(DataLoader(ds, batch_size=args.batch, shuffle=False, drop_last=True,
+                               num_workers=args.workers,
+                               worker_init_fn=lambda _: torch.set_num_threads(1)))
+
+    if args.resume and not os.path.exists(LAST):
+        it = loader()
+        dfs_io.renormalize_bn(model, (next(it)[0] for _ in range(16)))
+
+    model = model.to(memory_format=torch.channels_last).train()
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    peak = args.lr or (1e-3 if args.resume else 2e-3)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=peak)
+    if opt_state is not None:
+        opt.load_state_dict(opt_state)
+    lossf = torch.nn.BCEWithLogitsLoss()
+    recipe = {"arch": arch, "input": n_in, "batch": args.batch, "optimizer": "AdamW",
+              "peak_lr": peak, "wd": args.wd, "schedule": "linear warmup "
+              f"{args.warmup_min} min + cosine to 2% over the run's minutes (warm restart)",
+              "sbi_frac": args.sbi, "val": f"md5(source_video) % 1000 < {data.VAL_PER_MILLE}",
+              "aug": "square crop side 0.90-1.45 of the stored crop (mirrored beyond it), centre "
+                     "dx +-0.08, dy -0.02..+0.14, random resample filter, "
+                     "colour jitter, down/up-resize, blur, noise, JPEG q30-95, hflip",
+              "balance": "every fake once per epoch, reals resampled to match",
+              "val_crop": "product median framing: side 1.31, centre dy +0.07, mirrored", "mean": data.MEAN.tolist(), "std": data.STD.tolist()}
+    state["cycles"].append({"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                            "minutes": args.minutes, "peak_lr": peak, "git": git_rev()})
+
+    stop = {"now": False}
+
+    def on_signal(signum, _frame):
+        log(f"signal {signum}: finishing with an evaluation and checkpoint")
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def checkpoint_and_eval():
+        t0 = time.time()
+        logits = predict(model, xval)
+        m = metrics.evaluate(logits, labels[val_idx], args.max_fpr)
+        m.update({"epoch": state["epoch"], "steps": state["steps"], "images": state["images"],
+                  "train_minutes": round(state["train_seconds"] / 60, 1),
+                  "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "eval_seconds": round(time.time() - t0, 1)})
+        state["history"].append(m)
+        log("VAL " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                              for k, v in m.items()))
+        improved = state["best"] is None or m["auc"] > state["best"]["auc"]
+        if improved:
+            state["best"] = dict(m)
+            torch.save({"model": model.state_dict(), "arch": arch, "input": n_in,
+                        "metrics": m}, BEST)
+            if dfs_io.converter_available():
+                header = dfs_io.build_header(arch, n_in, data.MEAN, data.STD, m, {
+                    "val_auc": m["auc"], "val_logloss": m["logloss"],
+                    "val_split": recipe["val"], "epochs": state["epoch"],
+                    "train_minutes": m["train_minutes"], "trainer": "tools/train/train.py"})
+                nbytes, sha = dfs_io.export_dfs(model, args.out, header)
+                state["best"]["dfs_sha256"] = sha
+                log(f"exported {args.out} ({nbytes} bytes, sha256 {sha[:16]}...)")
+            else:
+                log("converter tools/convert/effnet_import.py not there yet: best kept in "
+                    f"{BEST}, export later with export.py")
+        state["recipe"] = recipe
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "arch": arch,
+                    "input": n_in, "state": state}, LAST + ".tmp")
+        os.replace(LAST + ".tmp", LAST)
+        with open(STATE + ".tmp", "w") as f:
+            json.dump(state, f, indent=1)
+        os.replace(STATE + ".tmp", STATE)
+        return improved
+
+    total, warm = args.minutes * 60, args.warmup_min * 60
+    t_start = time.time()
+    last_eval = t_start
+    run_loss, seen, t_log = 0.0, 0, time.time()
+    done = False
+    while not done:
+        ds.epoch = state["epoch"]
+        for x, y in loader():
+            t = time.time() - t_start
+            if t >= total or stop["now"]:
+                done = True
+                break
+            for g in opt.param_groups:
+                g["lr"] = lr_at(t, total, peak, warm)
+            x = x.contiguous(memory_format=torch.channels_last)
+            loss = lossf(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            state["steps"] += 1
+            state["images"] += len(y)
+            run_loss += float(loss) * len(y)
+            seen += len(y)
+            if state["steps"] % 50 == 0:
+                dt = time.time() - t_log
+                log(f"ep {state['epoch']} step {state['steps']} loss {run_loss / seen:.4f} "
+                    f"lr {opt.param_groups[0]['lr']:.2e} {seen / dt:.1f} img/s")
+                state["train_seconds"] += dt
+                run_loss, seen, t_log = 0.0, 0, time.time()
+            if time.time() - last_eval >= args.eval_every * 60:
+                checkpoint_and_eval()
+                last_eval = t_log = time.time()
+                run_loss, seen = 0.0, 0
+        else:
+            state["epoch"] += 1
+            ds.items = data.epoch_items(train_idx, labels, rng, args.sbi)
+            log(f"epoch {state['epoch']} done")
+    checkpoint_and_eval()
+    log("done")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
