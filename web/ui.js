@@ -113,7 +113,8 @@ export function mountApp(root) {
     relabel(entry.card, entry, view);
     refreshButtons();
     if (batch.done === batch.total) {
-      setStatus(`${readyText()} Checked ${batch.total} image${batch.total === 1 ? '' : 's'}.`, 'ready', 1);
+      const n = entries.filter((e) => e.result || e.error).length;
+      setStatus(`${readyText()} Checked ${n} image${n === 1 ? '' : 's'}.`, 'ready', 1);
       batch = { total: 0, done: 0 };
     } else {
       setStatus(`Checking image ${batch.done + 1} of ${batch.total}…`, 'busy', batch.done / batch.total);
