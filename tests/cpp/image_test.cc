@@ -131,10 +131,10 @@ std::vector<FixtureCase> fixture_cases() {
   const auto g = kQuadGray;
   const auto a = kQuadAlpha;
   std::vector<FixtureCase> c = {
-      {"quad.jpg", kQuadRgb, 40},
-      {"quad_progressive.jpg", kQuadRgb, 40},
+      {"quad.jpg", kQuadRgb, 8},
+      {"quad_progressive.jpg", kQuadRgb, 8},
       {"quad_gray.jpg", {gray(g[0]), gray(g[1]), gray(g[2]), gray(g[3])}, 8},
-      {"quad_cmyk.jpg", kQuadRgb, 40},
+      {"quad_cmyk.jpg", kQuadRgb, 8},
       {"quad.png", kQuadRgb, 0},
       {"quad_interlaced.png", kQuadRgb, 0},
       {"quad_gray.png", {gray(g[0]), gray(g[1]), gray(g[2]), gray(g[3])}, 0},
@@ -167,7 +167,7 @@ std::vector<FixtureCase> fixture_cases() {
   // the top left. Odd n carry little-endian EXIF, even n big-endian.
   static const char* kExif[] = {"exif_1.jpg", "exif_2.jpg", "exif_3.jpg", "exif_4.jpg",
                                 "exif_5.jpg", "exif_6.jpg", "exif_7.jpg", "exif_8.jpg"};
-  for (const char* f : kExif) c.push_back({f, kQuadRgb, 40});
+  for (const char* f : kExif) c.push_back({f, kQuadRgb, 8});
   return c;
 }
 
