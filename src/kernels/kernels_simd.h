@@ -24,7 +24,7 @@ DFS_INLINE simd::f32x4 act_v(simd::f32x4 v) {
   if constexpr (A == Act::kRelu) return max(v, zero());
   if constexpr (A == Act::kRelu6) return min(max(v, zero()), splat(6.f));
   if constexpr (A == Act::kSigmoid) return sigmoid(v);
-  if constexpr (A == Act::kSwish) return mul(v, sigmoid(v));
+  if constexpr (A == Act::kSwish) return swish(v);
   return v;
 }
 

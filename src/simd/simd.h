@@ -20,10 +20,7 @@
 #include <wasm_simd128.h>
 #elif defined(__SSE2__)
 #define DFS_SIMD_BACKEND_SSE 1
-#include <emmintrin.h>
-#if defined(__SSE4_1__)
-#include <smmintrin.h>
-#endif
+#include <emmintrin.h>  // SSE2 is all the kernels use
 #else
 #define DFS_SIMD_BACKEND_SCALAR 1
 #endif
@@ -53,7 +50,6 @@ constexpr const char* kBackend = "scalar";
 #if defined(DFS_SIMD_BACKEND_WASM)
 
 using f32x4 = v128_t;
-using m32x4 = v128_t;  // all-ones / all-zeros lanes from comparisons
 
 DFS_INLINE f32x4 load(const float* p) { return wasm_v128_load(p); }
 DFS_INLINE void store(float* p, f32x4 v) { wasm_v128_store(p, v); }
@@ -68,9 +64,6 @@ DFS_INLINE f32x4 div(f32x4 a, f32x4 b) { return wasm_f32x4_div(a, b); }
 // even for +0/-0 ties (SSE maxps returns the second operand on ties).
 DFS_INLINE f32x4 max(f32x4 a, f32x4 b) { return wasm_f32x4_pmax(b, a); }
 DFS_INLINE f32x4 min(f32x4 a, f32x4 b) { return wasm_f32x4_pmin(b, a); }
-DFS_INLINE f32x4 abs(f32x4 a) { return wasm_f32x4_abs(a); }
-DFS_INLINE m32x4 lt(f32x4 a, f32x4 b) { return wasm_f32x4_lt(a, b); }
-DFS_INLINE f32x4 select(m32x4 m, f32x4 t, f32x4 f) { return wasm_v128_bitselect(t, f, m); }
 template <int S>
 DFS_INLINE f32x4 shl_bits(f32x4 v) {
   return wasm_i32x4_shl(v, S);
@@ -80,7 +73,6 @@ DFS_INLINE f32x4 shl_bits(f32x4 v) {
 #elif defined(DFS_SIMD_BACKEND_SSE)
 
 using f32x4 = __m128;
-using m32x4 = __m128;
 
 DFS_INLINE f32x4 load(const float* p) { return _mm_loadu_ps(p); }
 DFS_INLINE void store(float* p, f32x4 v) { _mm_storeu_ps(p, v); }
@@ -94,17 +86,6 @@ DFS_INLINE f32x4 div(f32x4 a, f32x4 b) { return _mm_div_ps(a, b); }
 // maxps(x, y) is "x > y ? x : y"; with x = b, y = a this is wasm's pmax(b, a) lane for lane.
 DFS_INLINE f32x4 max(f32x4 a, f32x4 b) { return _mm_max_ps(a, b); }
 DFS_INLINE f32x4 min(f32x4 a, f32x4 b) { return _mm_min_ps(a, b); }
-DFS_INLINE f32x4 abs(f32x4 a) {
-  return _mm_castsi128_ps(_mm_and_si128(_mm_castps_si128(a), _mm_set1_epi32(0x7fffffff)));
-}
-DFS_INLINE m32x4 lt(f32x4 a, f32x4 b) { return _mm_cmplt_ps(a, b); }
-DFS_INLINE f32x4 select(m32x4 m, f32x4 t, f32x4 f) {
-#if defined(__SSE4_1__)
-  return _mm_blendv_ps(f, t, m);
-#else
-  return _mm_or_ps(_mm_and_ps(m, t), _mm_andnot_ps(m, f));
-#endif
-}
 template <int S>
 DFS_INLINE f32x4 shl_bits(f32x4 v) {
   return _mm_castsi128_ps(_mm_slli_epi32(_mm_castps_si128(v), S));
@@ -115,9 +96,6 @@ DFS_INLINE f32x4 shl_bits(f32x4 v) {
 
 struct f32x4 {
   float v[4];
-};
-struct m32x4 {
-  bool v[4];
 };
 
 DFS_INLINE f32x4 load(const float* p) {
@@ -148,26 +126,6 @@ DFS_SCALAR_BINOP(max, x > y ? x : y)
 DFS_SCALAR_BINOP(min, x < y ? x : y)
 #undef DFS_SCALAR_BINOP
 
-DFS_INLINE f32x4 abs(f32x4 a) {
-  f32x4 r;
-  for (int i = 0; i < 4; i++) {
-    uint32_t b;
-    std::memcpy(&b, &a.v[i], 4);
-    b &= 0x7fffffffu;
-    std::memcpy(&r.v[i], &b, 4);
-  }
-  return r;
-}
-DFS_INLINE m32x4 lt(f32x4 a, f32x4 b) {
-  m32x4 m;
-  for (int i = 0; i < 4; i++) m.v[i] = a.v[i] < b.v[i];
-  return m;
-}
-DFS_INLINE f32x4 select(m32x4 m, f32x4 t, f32x4 f) {
-  f32x4 r;
-  for (int i = 0; i < 4; i++) r.v[i] = m.v[i] ? t.v[i] : f.v[i];
-  return r;
-}
 template <int S>
 DFS_INLINE f32x4 shl_bits(f32x4 v) {
   f32x4 r;
@@ -199,18 +157,18 @@ DFS_INLINE void store_partial(float* p, f32x4 v, int n) {
   for (int i = 0; i < n; i++) p[i] = t[i];
 }
 
-// exp(x) for x <= 0 (callers pass -|x|), relative error ~2e-7 over the whole range.
-// x = n*ln2 + r with |r| <= ln2/2; n is found by the round-to-nearest "magic bias" trick: adding
-// 1.5*2^23 pushes the fraction bits out, so the float's low mantissa bits hold n + 127 (the bias
-// is folded into the magic), and shifting the bit pattern left by 23 turns that into 2^n's
-// exponent field. exp(r) is its degree-6 Taylor polynomial (truncation < 1.2e-7 on |r| <= 0.347).
-// Inputs are clamped at -87.3 so that 2^n stays a normal number (no denormal slow paths).
-DFS_INLINE f32x4 exp_nonpositive(f32x4 x) {
+// exp(x) for |x| <= 87.3 (inputs are clamped to that range, where 2^n below stays a normal
+// number), relative error ~2e-7. x = n*ln2 + r with |r| <= ln2/2; n is found by the
+// round-to-nearest "magic bias" trick: adding 1.5*2^23 pushes the fraction bits out, so the float's
+// low mantissa bits hold n + 127 (the exponent bias is folded into the magic), and shifting the bit
+// pattern left by 23 turns that into 2^n's exponent field. exp(r) is its degree-6 Taylor polynomial
+// (truncation error < 1.2e-7 for |r| <= 0.347); ln2 is split in two so that n*ln2 stays exact.
+DFS_INLINE f32x4 exp_clamped(f32x4 x) {
   const f32x4 kMagic = splat(12582912.f + 127.f);  // 0x1.8p23 + exponent bias
   const f32x4 kLog2e = splat(1.44269504088896341f);
-  const f32x4 kLn2Hi = splat(0.693145751953125f);  // ln2 split so n*kLn2Hi is exact
+  const f32x4 kLn2Hi = splat(0.693145751953125f);  // 16 significant bits: n*kLn2Hi is exact
   const f32x4 kLn2Lo = splat(1.42860682030941723e-6f);
-  x = max(x, splat(-87.3f));
+  x = min(max(x, splat(-87.3f)), splat(87.3f));
   const f32x4 t = madd(x, kLog2e, kMagic);
   const f32x4 n = sub(t, kMagic);
   f32x4 r = sub(x, mul(n, kLn2Hi));
@@ -225,13 +183,14 @@ DFS_INLINE f32x4 exp_nonpositive(f32x4 x) {
   return mul(p, shl_bits<23>(t));
 }
 
-// 1 / (1 + exp(-x)) without overflow: with e = exp(-|x|) in (0, 1], it is 1/(1+e) for x >= 0
-// and e/(1+e) for x < 0.
+// 1 / (1 + exp(-x)), the reference's formula. The clamp inside exp_clamped keeps 1 + e finite: for
+// x < -87.3 the result is ~1e-38 instead of 0, an absolute error far below any tolerance.
 DFS_INLINE f32x4 sigmoid(f32x4 x) {
   const f32x4 one = splat(1.f);
-  const f32x4 e = exp_nonpositive(sub(zero(), abs(x)));
-  const f32x4 num = select(lt(x, zero()), e, one);
-  return div(num, add(one, e));
+  return div(one, add(one, exp_clamped(sub(zero(), x))));
 }
+
+// x * sigmoid(x) as x / (1 + exp(-x)), again the reference's formula (one multiply fewer).
+DFS_INLINE f32x4 swish(f32x4 x) { return div(x, add(splat(1.f), exp_clamped(sub(zero(), x)))); }
 
 }  // namespace dfs::simd
