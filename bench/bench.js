@@ -28,15 +28,16 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = argv[++i];
     else if (a === '--compare') o.compare = path.resolve(argv[++i]);
     else if (a === '--ours') o.ours = path.resolve(argv[++i]);
+    else if (a === '--cold') o.cold = Math.max(1, parseInt(argv[++i], 10));
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/bench.js [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--compare DIST_DIR] [--ours DIST_DIR]');
+      console.log('usage: node bench/bench.js [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--cold N] [--compare DIST_DIR] [--ours DIST_DIR]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (o.quick) {
     if (!argv.includes('--runs')) o.runs = 10;
     o.warmup = 2;
-    o.cold = 3;
+    if (!argv.includes('--cold')) o.cold = 3;
   }
   return o;
 }
