@@ -18,19 +18,21 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rel = (p) => path.join(ROOT, p);
 
 function parseArgs(argv) {
-  const o = { runs: 50, warmup: 5, cold: 10, json: false, native: false, only: null, quick: false, compare: null };
+  const o = { runs: 50, warmup: 5, cold: 10, json: false, native: false, only: null, quick: false, compare: null,
+    check: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--runs') o.runs = Math.max(1, parseInt(argv[++i], 10));
     else if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
     else if (a === '--native') o.native = true;
+    else if (a === '--check') o.check = true;
     else if (a === '--only') o.only = argv[++i];
     else if (a === '--compare') o.compare = path.resolve(argv[++i]);
     else if (a === '--ours') o.ours = path.resolve(argv[++i]);
     else if (a === '--cold') o.cold = Math.max(1, parseInt(argv[++i], 10));
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/bench.js [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--cold N] [--compare DIST_DIR] [--ours DIST_DIR]');
+      console.log('usage: node bench/bench.js [--check] [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--cold N] [--compare DIST_DIR] [--ours DIST_DIR]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -187,14 +189,15 @@ async function main() {
     cpuMs.push((dc.user + dc.system) / 1000);
     c.dispose();
   };
-  for (let i = 0; i < 1 + opts.cold; i++) {
+  for (let i = 0; i < (opts.check ? 0 : 1 + opts.cold); i++) {
     await timeCreate(api, wasmBytes, cold, coldCpu);
     if (alt) await timeCreate(alt.api, alt.wasm, alt.cold, alt.coldCpu);
   }
-  log(`bench: cold start first ${fmt(cold[0], 1)} ms wall / ${fmt(coldCpu[0], 1)} ms CPU, then median ${fmt(median(cold.slice(1)), 1)} / ${fmt(median(coldCpu.slice(1)), 1)}`);
-  if (alt) log(`bench: --compare cold start first ${fmt(alt.cold[0], 1)} ms wall / ${fmt(alt.coldCpu[0], 1)} ms CPU, then median ${fmt(median(alt.cold.slice(1)), 1)} / ${fmt(median(alt.coldCpu.slice(1)), 1)}`);
+  if (!opts.check) log(`bench: cold start first ${fmt(cold[0], 1)} ms wall / ${fmt(coldCpu[0], 1)} ms CPU, then median ${fmt(median(cold.slice(1)), 1)} / ${fmt(median(coldCpu.slice(1)), 1)}`);
+  if (alt && !opts.check) log(`bench: --compare cold start first ${fmt(alt.cold[0], 1)} ms wall / ${fmt(alt.coldCpu[0], 1)} ms CPU, then median ${fmt(median(alt.cold.slice(1)), 1)} / ${fmt(median(alt.coldCpu.slice(1)), 1)}`);
 
   const { ort, tf, tfInfo } = await loadPeers();
+  let mismatchesBefore = 0;
   // One JS-written ONNX against torch.onnx.export of the same weights (tests/golden), when
   // both files are there: the writer, not only our engine, agrees with PyTorch's exporter.
   const w025 = rel('build-golden/effnet_w025_synth.dfs'), w025onnx = rel('tests/golden/effnet_w025_synth.onnx');
@@ -208,10 +211,14 @@ async function main() {
     };
     const a = await logitOf(encodeModel(buildOnnxGraph(lowerDfs(new Uint8Array(fs.readFileSync(w025)))))); 
     const b = await logitOf(new Uint8Array(fs.readFileSync(w025onnx)));
-    notes.push(`ONNX writer cross-check (onnxruntime-web, EfficientNet width 0.25 synthetic weights): tools/onnx logit ${a.toPrecision(7)} vs torch.onnx.export ${b.toPrecision(7)}, |diff| ${Math.abs(a - b).toExponential(1)}.`);
+    const line = `ONNX writer cross-check (onnxruntime-web, EfficientNet width 0.25 synthetic weights): tools/onnx logit ${a.toPrecision(7)} vs torch.onnx.export ${b.toPrecision(7)}, |diff| ${Math.abs(a - b).toExponential(1)}.`;
+    notes.push(line);
+    log(`check ${line}`);
+    if (!(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)))) mismatchesBefore++;
   }
   const rows = [];
   const ourForward = {};
+  let mismatches = mismatchesBefore;
   for (const n of selected) {
     const bytes = modelBytes(n.file);
     const net = lowerDfs(bytes);
@@ -242,9 +249,22 @@ async function main() {
       engines.push({ id: 'alt', run: () => altModel.run(nhwc) });
     }
     if (dOrt <= TOL) engines.push({ id: 'ort', run: ortRun });
-    else notes.push(`${n.name}: ORT output differs (${dOrt}); not timed`);
+    else {
+      notes.push(`${n.name}: ORT output differs (${dOrt}); not timed`);
+      mismatches++;
+    }
     if (dTf <= TOL) engines.push({ id: 'tfjs', run: () => tfNet.run(nhwc) });
-    else notes.push(`${n.name}: TF.js output differs (${dTf}); not timed`);
+    else {
+      notes.push(`${n.name}: TF.js output differs (${dTf}); not timed`);
+      mismatches++;
+    }
+    if (opts.check) {
+      if (altModel) altModel.dispose();
+      ours.dispose();
+      tfNet.dispose();
+      await session.release();
+      continue;
+    }
 
     const s = await interleave(engines, opts.runs, opts.warmup);
     const med = Object.fromEntries(engines.map((e, i) => [e.id, median(s.cpu[i])]));
@@ -270,6 +290,12 @@ async function main() {
     ours.dispose();
     tfNet.dispose();
     await session.release();
+  }
+
+  if (mismatches) process.exitCode = 1;
+  if (opts.check) {
+    log(mismatches ? `bench --check: ${mismatches} peer output(s) differ from ours` : 'bench --check: every peer output equals ours');
+    return;
   }
 
   // End to end through the public API on a real photo, next to the raw forwards it implies.
