@@ -2,6 +2,7 @@
 // back to plain JS objects. Every core error becomes {error: {code, message}}, never a trap.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
+#include <malloc.h>
 
 #include <cmath>
 #include <memory>
@@ -258,6 +259,9 @@ class RawModel {
 
 // Heap size, so tests can prove memory stays flat across thousands of calls.
 double heap_bytes() { return double(emscripten::val::module_property("HEAP8")["length"].as<double>()); }
+// Bytes malloc has handed out and not had back. The memory size above only ever grows; this one
+// falls again when memory is freed, so a leak shows up as growth across many calls.
+double heap_in_use() { return double(mallinfo().uordblks); }
 
 }  // namespace
 
@@ -274,4 +278,5 @@ EMSCRIPTEN_BINDINGS(deepfake_shield) {
       .function("load", &RawModel::load)
       .function("run", &RawModel::run);
   emscripten::function("heapBytes", &heap_bytes);
+  emscripten::function("heapInUse", &heap_in_use);
 }

@@ -87,7 +87,10 @@ export declare class Checker {
   checkSync(input: Exclude<ImageInput, Blob>, options?: CheckOptions): CheckResult;
   /** Decodes image bytes (EXIF orientation applied) into RGBA pixels. */
   decode(input: Uint8Array | ArrayBuffer | ArrayBufferView): { width: number; height: number; data: Uint8ClampedArray };
+  /** Bytes of WebAssembly memory (only ever grows). */
   memoryBytes(): number;
+  /** Bytes allocated inside the WebAssembly heap and not yet freed (for leak checks). */
+  heapInUse(): number;
   dispose(): void;
 }
 

@@ -28,7 +28,13 @@ async function loadBytes(location, fetchFn, onProgress, label) {
   if (url.protocol === 'file:' && isNode) {
     const fs = await import(/* @vite-ignore */ 'node:' + 'fs/promises');
     const { fileURLToPath } = await import(/* @vite-ignore */ 'node:' + 'url');
-    const buf = await fs.readFile(fileURLToPath(url));
+    let buf;
+    try {
+      buf = await fs.readFile(fileURLToPath(url));
+    } catch (e) {
+      // Same code as a failed fetch: callers handle one error type, whatever the transport.
+      throw new DeepfakeShieldError('LOAD_FAILED', `could not read ${url.href}: ${e.message}`);
+    }
     onProgress?.({ file: label, loaded: buf.length, total: buf.length });
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -54,8 +60,12 @@ async function loadBytes(location, fetchFn, onProgress, label) {
 
 function toBytes(x) {
   if (x instanceof Uint8Array) return x;
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  // A detached buffer (transferred to a worker, say) has no bytes left, and making a view of it
+  // throws a TypeError; as an empty input it gets our EMPTY_INPUT error instead.
+  if (x instanceof ArrayBuffer) return new Uint8Array(x.byteLength ? x : 0);
+  if (ArrayBuffer.isView(x)) {
+    return x.buffer.byteLength ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : new Uint8Array(0);
+  }
   return null;
 }
 
@@ -178,6 +188,9 @@ export class Checker {
 
   /** Bytes of WebAssembly memory in use by the module (for leak tests). */
   memoryBytes() { return this._m.heapBytes(); }
+
+  /** Bytes allocated inside the WebAssembly heap and not yet freed (falls when memory is freed). */
+  heapInUse() { return this._m.heapInUse(); }
 
   dispose() {
     if (this._native) { this._native.delete(); this._native = null; }

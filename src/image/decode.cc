@@ -12,6 +12,7 @@
 #include "image/exif.h"
 #include "image/image.h"
 #include "image/jpeg_guard.h"
+#include "models/weights.h"  // crc32_ieee
 
 namespace {
 // stb_image reports impossible states through STBI_ASSERT; the default (assert) would abort the
@@ -143,6 +144,48 @@ std::string stb_reason() {
   return r && *r ? r : "no reason given";
 }
 
+// stb's reason when a size passed our limits but exceeds what it can address (2^30 bytes for
+// PNG, INT_MAX bytes elsewhere): the file is too large for us, not corrupt.
+bool stb_says_too_large() { return stb_reason() == "too large"; }
+
+// The sniffed format's own stb header reader. stbi_info_from_memory would try every format in
+// turn and leave the last one's complaint ("unknown image type") as the reason, hiding e.g.
+// PNG's "too large".
+int stb_info(Format f, const uint8_t* d, size_t n, int* w, int* h, int* comp) {
+  stbi__context s;
+  stbi__start_mem(&s, d, int(n));
+  switch (f) {
+    case Format::kJpeg:
+      return stbi__jpeg_info(&s, w, h, comp);
+    case Format::kPng:
+      return stbi__png_info(&s, w, h, comp);
+    case Format::kGif:
+      return stbi__gif_info(&s, w, h, comp);
+    case Format::kBmp:
+      return stbi__bmp_info(&s, w, h, comp);
+  }
+  return 0;
+}
+
+// stb_image never verifies PNG CRCs. Browsers (libpng's default) refuse a critical chunk whose
+// CRC is wrong and skip a bad ancillary one; this gives the critical half of that answer. A chunk
+// cut off by the end of the file is left for stb to judge.
+bool png_critical_crc_ok(const uint8_t* d, size_t n, std::string* chunk) {
+  size_t p = 8;
+  while (n - p >= 12) {
+    const size_t len = be32(d + p);
+    if (len > n - p - 12) return true;
+    const bool critical = (d[p + 4] & 0x20) == 0;  // upper-case first letter
+    if (critical && dfs::crc32_ieee(d + p + 4, len + 4) != be32(d + p + 8 + len)) {
+      chunk->assign(reinterpret_cast<const char*>(d + p + 4), 4);
+      return false;
+    }
+    if (std::memcmp(d + p + 4, "IEND", 4) == 0) return true;
+    p += 12 + len;
+  }
+  return true;
+}
+
 }  // namespace
 
 Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits) {
@@ -172,11 +215,14 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   // stb keeps its last error per thread and never clears it, so clear it to avoid a stale reason.
   stbi__g_failure_reason = nullptr;
   int w = 0, h = 0, comp = 0;
-  if (!stbi_info_from_memory(data, int(size), &w, &h, &comp)) {
+  if (!stb_info(fmt, data, size, &w, &h, &comp)) {
     // stb's PNG header reader refuses sides over its ceiling but then reports only "unknown image
     // type"; read IHDR ourselves so an absurd size is called too large rather than corrupt.
     if (fmt == Format::kPng && size >= 24 && std::memcmp(data + 12, "IHDR", 4) == 0) {
       check_dims(be32(data + 16), be32(data + 20), kMaxDecodableSide, limits);
+    }
+    if (stb_says_too_large()) {
+      fail(Code::kImageTooLarge, what + " image is larger than the decoder can hold");
     }
     fail(Code::kCorruptImage, what + " header is unreadable");
   }
@@ -187,6 +233,13 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
     fail(Code::kCorruptImage, what + " header gives size " + dims_str(hw, hh));
   }
   check_dims(hw, hh, kMaxDecodableSide, limits);
+
+  if (fmt == Format::kPng) {
+    std::string chunk;
+    if (!png_critical_crc_ok(data, size, &chunk)) {
+      fail(Code::kCorruptImage, "PNG chunk " + chunk + " fails its CRC check");
+    }
+  }
 
   const int orientation = fmt == Format::kJpeg ? jpeg_exif_orientation(data, size) : 1;
   // JPEG has no alpha; the others may (PNG alpha/tRNS, GIF transparency, 32-bit BMP), and asking
@@ -222,6 +275,10 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
     }
     const std::string reason = stb_reason();
     if (reason == "outofmem") fail(Code::kOutOfMemory, what + " decode ran out of memory");
+    if (reason == "too large") {
+      fail(Code::kImageTooLarge,
+           what + " image " + dims_str(hw, hh) + " is larger than the decoder can hold");
+    }
     fail(Code::kCorruptImage, what + " decode failed: " + reason);
   }
   struct StbFree {
