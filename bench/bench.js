@@ -314,6 +314,9 @@ async function main() {
     const timings = [];
     const engines = [{ id: 'e2e', run: () => timings.push(checker.checkSync(jpeg).timings) }];
     for (const [f, { m, x }] of Object.entries(raws)) engines.push({ id: f, run: () => m.run(x) });
+    // Decode alone (public decode(): JPEG -> RGBA copied out to JS, a little more than the
+    // pipeline's own decode), to split the end-to-end overhead in CPU time.
+    engines.push({ id: 'decode', run: () => checker.decode(jpeg) });
     const altChecker = alt ? await alt.api.createChecker({ wasm: alt.wasm, models: coldModels }) : null;
     const altTimings = [];
     if (altChecker) engines.push({ id: 'alt', run: () => altTimings.push(altChecker.checkSync(jpeg).timings) });
@@ -350,7 +353,7 @@ async function main() {
     e2e = {
       photo: path.basename(photo), width: Wd, height: Hd, faces: nFaces, nShort, nFull,
       total: med.e2e, wall: wallE2e, decode: tm('decode'), detect: tm('detect'), classify: tm('classify'),
-      detectFwd, classifyFwd, ratio: med.e2e / (detectFwd + classifyFwd),
+      detectFwd, classifyFwd, ratio: med.e2e / (detectFwd + classifyFwd), decodeCpu: med.decode,
       classifier: classifierFile,
     };
     checker.dispose();
@@ -385,6 +388,7 @@ async function main() {
     if (e2e) out.push({ name: 'end_to_end', ours_ms: e2e.total, ort_ms: null, tfjs_ms: null, ratio_ort: null, ratio_tfjs: null,
       runs: opts.runs, ours_wall_ms: e2e.wall, decode_ms: e2e.decode, detect_ms: e2e.detect, classify_ms: e2e.classify,
       forward_sum_ms: e2e.detectFwd + e2e.classifyFwd, ratio_forward: e2e.ratio, faces: e2e.faces,
+      decode_alone_ms: e2e.decodeCpu,
       detector_passes: { short: e2e.nShort, full: e2e.nFull }, classifier: e2e.classifier });
     out.push({ name: 'cold_start', ours_ms: coldCpuMed, ort_ms: null, tfjs_ms: null, ratio_ort: null, ratio_tfjs: null,
       runs: opts.cold, ours_wall_ms: coldMed, first_wall_ms: cold[0], first_cpu_ms: coldCpu[0] });
@@ -425,6 +429,8 @@ async function main() {
     L.push(`| end to end: ${e2e.photo} ${e2e.width}x${e2e.height}, ${e2e.faces} face(s), createChecker().checkSync(jpeg bytes) | ${fmt(e2e.total, 1)} ms CPU (${fmt(e2e.wall, 1)} wall); pipeline's own split (wall): decode ${fmt(e2e.decode, 1)}, detect ${fmt(e2e.detect, 1)}, classify ${fmt(e2e.classify, 1)} | | |`);
     L.push(`| raw forwards it runs: ${e2e.nShort}x short + ${e2e.nFull}x full + ${e2e.faces}x ${path.basename(e2e.classifier)} | ${fmt(e2e.detectFwd + e2e.classifyFwd, 1)} ms CPU (detect ${fmt(e2e.detectFwd, 1)}, classify ${fmt(e2e.classifyFwd, 1)}) | | |`);
     L.push(`| end to end / (detect + classify forwards) | ${fmt(e2e.ratio)}x | <= 1.2x | ${yn(e2e.ratio <= 1.2)} |`);
+    const rest = e2e.total - e2e.detectFwd - e2e.classifyFwd - e2e.decodeCpu;
+    L.push(`| overhead split (CPU): decode alone (checker.decode, RGBA out) / everything else (resampling, anchors + NMS, crop, binding) | ${fmt(e2e.decodeCpu, 1)} ms / ${fmt(rest, 1)} ms | | |`);
   }
   L.push(`| cold start: instantiate wasm + load 2 detectors + ${path.basename(classifierFile)} (bytes in memory), median of ${opts.cold} | ${fmt(coldMed, 1)} ms wall, ${fmt(coldCpuMed, 1)} ms CPU; first in process ${fmt(cold[0], 1)} wall, ${fmt(coldCpu[0], 1)} CPU | <= 100 ms | median ${yn(coldMed <= 100)} (wall) / ${yn(coldCpuMed <= 100)} (CPU); first ${yn(cold[0] <= 100)} / ${yn(coldCpu[0] <= 100)} |`);
   for (const [f, b] of sizes) {
