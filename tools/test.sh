@@ -43,3 +43,10 @@ node --test --test-concurrency=1 tests/node/
 
 echo "== browser tests (Chromium: web page, strict CSP, offline, extension)"
 node --test --test-concurrency=1 tests/browser/
+
+if [[ "${DFS_SKIP_FUZZ:-0}" != 1 ]]; then
+  # Short smoke run of the libFuzzer harnesses (skipped with a message when clang or its fuzzer
+  # runtime is missing); the long run is `bash tools/fuzz.sh 300`.
+  echo "== fuzz smoke run (${DFS_FUZZ_SECONDS:-10} s per target)"
+  DFS_FUZZ_FRESH=1 bash tools/fuzz.sh "${DFS_FUZZ_SECONDS:-10}"
+fi
