@@ -131,11 +131,17 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
   constexpr int MR = DFS_GEMM_MR;
   const int np = (N + NR - 1) / NR;
   const size_t pstride = size_t(NR) * (size_t(K) + 1);
-  // Rows per block: the block's A rows (mc*K floats) stay in L2 while every weight panel streams
-  // past them once; each panel (K*8 floats) is reused by mc/MR micro-kernel calls from L1.
-  constexpr size_t kBlockFloats = 32 * 1024;
-  int mc = int(std::max<size_t>(MR, kBlockFloats / size_t(K) / MR * MR));
-  if (mc > M) mc = M;
+  // Rows per block: the block's A rows (mc*K floats, <= 256 KiB) stay in L2 while every weight
+  // panel streams past them once; each panel (K*8 floats) is reused by mc/MR micro-kernel calls
+  // from L1. Blocks are balanced: a last block of a row or two would stream all the weights again
+  // for almost no work (EfficientNet's 7x7 1152->320 spent half its time there).
+  constexpr size_t kBlockFloats = 64 * 1024;
+  int mc = M;
+  if (size_t(M) * size_t(K) > kBlockFloats) {
+    const int cap = int(std::max<size_t>(MR, kBlockFloats / size_t(K) / MR * MR));
+    const int nblocks = (M + cap - 1) / cap;
+    mc = ((M + nblocks - 1) / nblocks + MR - 1) / MR * MR;
+  }
   for (int m0 = 0; m0 < M; m0 += mc) {
     const int mb = std::min(mc, M - m0);
     for (int p = 0; p < np; p++) {
