@@ -43,7 +43,7 @@ rm -rf "$OUT/seeds"
 node tests/corpus/generate.mjs "$OUT/seeds"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp}
 status=0
 printf '%-9s %6s %10s %8s %7s %s\n' target seconds executions exec/s corpus result
 for t in "${TARGETS[@]}"; do

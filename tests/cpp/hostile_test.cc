@@ -22,6 +22,12 @@
 
 using dfs::Code;
 
+// Under the sanitizer build (tools/test.sh), the one known stb_image report that the saved fuzz
+// inputs replay is suppressed exactly as in the fuzz runs (see the file for why it is benign).
+extern "C" const char* __ubsan_default_options() {
+  return "suppressions=" DFS_SOURCE_DIR "/tests/fuzz/ubsan.supp";
+}
+
 namespace {
 
 using Bytes = std::vector<uint8_t>;
