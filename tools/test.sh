@@ -35,7 +35,7 @@ fi
 if grep -q dfs_kernel_check CMakeLists.txt; then
   echo "== kernel sweeps in WebAssembly"
   cmake --build build-wasm -j"$JOBS" --target dfs_kernel_check
-  node build-wasm/dfs_kernel_check.js
+  node build-wasm/dfs_kernel_check.cjs
 fi
 
 echo "== node tests"
