@@ -85,8 +85,6 @@ DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act
   } else {
     DFS_UNROLL for (int i = 0; i < MR; i++) store_partial(c + i * ldc, acc0[i], nc);
   }
-  if (act == Act::kSigmoid) act_tile<Act::kSigmoid>(c, ldc, MR, nc);
-  if (act == Act::kSwish) act_tile<Act::kSwish>(c, ldc, MR, nc);
 }
 
 template <int MR>
@@ -142,19 +140,50 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
     const int nblocks = (M + cap - 1) / cap;
     mc = ((M + nblocks - 1) / nblocks + MR - 1) / MR * MR;
   }
+  // Sigmoid and swish are not applied in the micro-kernel (see act_tile); only the clamps are.
+  const bool transcendental = act == Act::kSigmoid || act == Act::kSwish;
+  const Act clamp = transcendental ? Act::kNone : act;
+  auto tile = [&](int rows, const float* ar, const float* w, float* cp, int nc) {
+    if (rows == MR) {
+      gemm_tile<MR>(K, ar, lda, w, clamp, cp, ldc, nc);
+    } else {
+      gemm_tile_rows<MR - 1>(rows, K, ar, lda, w, clamp, cp, ldc, nc);
+    }
+  };
+
+  // Small weights (most 1x1s of both networks: K*N up to ~100x150) stay in L1/L2 whole, so a strip
+  // of MR rows can run through every panel while its A rows are in L1, and sigmoid/swish then
+  // runs once over the strip's MR*N outputs with the vector loop of f32_act: per tile it cost
+  // twice as much (call, constants and loop overhead for only 12 vectors).
+  constexpr size_t kWeightFloats = 32 * 1024;
+  if (size_t(np) * pstride <= kWeightFloats) {
+    for (int m = 0; m < M; m += MR) {
+      const int rows = std::min(MR, M - m);
+      for (int p = 0; p < np; p++)
+        tile(rows, a + size_t(m) * lda, packed + size_t(p) * pstride,
+             c + size_t(m) * ldc + size_t(p) * NR, std::min(NR, N - p * NR));
+      if (!transcendental) continue;
+      if (ldc == size_t(N)) {
+        f32_act(size_t(rows) * N, c + size_t(m) * ldc, act);
+      } else {
+        for (int i = 0; i < rows; i++) f32_act(size_t(N), c + size_t(m + i) * ldc, act);
+      }
+    }
+    return;
+  }
+
   for (int m0 = 0; m0 < M; m0 += mc) {
     const int mb = std::min(mc, M - m0);
     for (int p = 0; p < np; p++) {
       const float* w = packed + size_t(p) * pstride;
       const int nc = std::min(NR, N - p * NR);
-      float* cp = c + size_t(m0) * ldc + size_t(p) * NR;
-      const float* ar = a + size_t(m0) * lda;
-      int m = 0;
-      for (; m + MR <= mb; m += MR)
-        gemm_tile<MR>(K, ar + size_t(m) * lda, lda, w, act, cp + size_t(m) * ldc, ldc, nc);
-      if (m < mb)
-        gemm_tile_rows<MR - 1>(mb - m, K, ar + size_t(m) * lda, lda, w, act, cp + size_t(m) * ldc,
-                               ldc, nc);
+      for (int m = m0; m < m0 + mb; m += MR) {
+        const int rows = std::min(MR, m0 + mb - m);
+        float* cp = c + size_t(m) * ldc + size_t(p) * NR;
+        tile(rows, a + size_t(m) * lda, w, cp, nc);
+        if (act == Act::kSigmoid) act_tile<Act::kSigmoid>(cp, ldc, rows, nc);
+        if (act == Act::kSwish) act_tile<Act::kSwish>(cp, ldc, rows, nc);
+      }
     }
   }
 }
