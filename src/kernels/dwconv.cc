@@ -204,9 +204,12 @@ void dwconv_impl(const Tensor& in, const float* w, const float* bias, int pad_to
 template <int K, int S>
 void dwconv_act(const Tensor& in, const float* w, const float* bias, int pad_top, int pad_left,
                 Act act, const Tensor& out) {
-  detail::with_act(act, [&](auto a) {
-    dwconv_impl<K, S, decltype(a)::value>(in, w, bias, pad_top, pad_left, out);
-  });
+  // Only the epilogues the networks use are fused (none: BlazeFace, swish: EfficientNet); each
+  // fused variant is a fully unrolled copy, and five of them per (K, S) doubled the wasm size.
+  // Other activations run as a separate pass.
+  if (act == Act::kSwish) return dwconv_impl<K, S, Act::kSwish>(in, w, bias, pad_top, pad_left, out);
+  dwconv_impl<K, S, Act::kNone>(in, w, bias, pad_top, pad_left, out);
+  if (act != Act::kNone) f32_act(out.size(), out.data, act);
 }
 
 }  // namespace
