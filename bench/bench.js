@@ -13,6 +13,7 @@ import { lowerDfs, countMacs } from '../tools/onnx/dfs_graph.js';
 import { buildOnnxGraph } from '../tools/onnx/to_onnx.js';
 import { encodeModel } from '../tools/onnx/proto.js';
 import { buildTfjsNet } from './tfjs_net.js';
+import { formulaInput } from '../tools/golden/formula.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rel = (p) => path.join(ROOT, p);
@@ -53,17 +54,6 @@ const median = (v) => {
 };
 const fmt = (x, d = 2) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(d));
 
-// The golden input formula (tests/golden/README.md), already normalized, in either layout.
-function formulaInput(h, w, layout) {
-  const x = new Float32Array(h * w * 3);
-  for (let y = 0; y < h; y++)
-    for (let xx = 0; xx < w; xx++)
-      for (let c = 0; c < 3; c++) {
-        const v = ((y * 131 + xx * 71 + c * 29) % 256) / 127.5 - 1;
-        x[layout === 'nchw' ? (c * h + y) * w + xx : (y * w + xx) * 3 + c] = v;
-      }
-  return x;
-}
 
 function cpuInfo() {
   try {

@@ -22,13 +22,7 @@ BlazeFace::BlazeFace(const WeightsFile& wf) : header_(wf.header()) {
   in_w_ = in["width"].integer();
   if (in_h_ < 16 || in_h_ > 1024 || in_w_ < 16 || in_w_ > 1024 || in["channels"].integer() != 3)
     fail(Code::kBadModel, "blazeface: bad input size");
-  auto mean = in["mean"].floats(), stdv = in["std"].floats();
-  if (mean.size() != 3 || stdv.size() != 3) fail(Code::kBadModel, "blazeface: mean/std need 3 values");
-  for (int i = 0; i < 3; i++) {
-    mean_[i] = mean[i];
-    std_[i] = stdv[i];
-    if (!(std_[i] > 1e-6f)) fail(Code::kBadModel, "blazeface: std must be positive");
-  }
+  norm_ = InputNorm::from(in, "blazeface");
 
   const Json& g = header_["graph"];
   std::map<std::string, int> ids;

@@ -21,8 +21,7 @@ class BlazeFace {
 
   int input_h() const { return in_h_; }
   int input_w() const { return in_w_; }
-  const float* mean() const { return mean_; }
-  const float* std() const { return std_; }
+  const InputNorm& norm() const { return norm_; }
   int num_boxes() const { return num_boxes_; }
   const Json& header() const { return header_; }
 
@@ -53,7 +52,7 @@ class BlazeFace {
 
   Json header_;
   int in_h_ = 0, in_w_ = 0, num_boxes_ = 0, input_id_ = -1;
-  float mean_[3], std_[3];
+  InputNorm norm_;
   std::vector<Slot> slots_;
   std::vector<Op> ops_;
   std::vector<int> score_ids_, box_ids_;

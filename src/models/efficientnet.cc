@@ -215,14 +215,7 @@ float EfficientNet::forward(const Probe* probe) {
 }
 
 Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
-  const Json& in = header_["input"];
-  auto mean = in["mean"].floats(), stdv = in["std"].floats();
-  if (mean.size() != 3 || stdv.size() != 3) fail(Code::kBadModel, "classifier: mean/std need 3 values");
-  for (int i = 0; i < 3; i++) {
-    mean_[i] = mean[i];
-    std_[i] = stdv[i];
-    if (!(std_[i] > 1e-6f)) fail(Code::kBadModel, "classifier: std must be positive");
-  }
+  norm_ = InputNorm::from(header_["input"], "classifier");
   const Json& pre = header_["preprocess"];
   margin_ = float(pre.num_or("margin", 0.2));
   if (!(margin_ >= 0 && margin_ <= 2)) fail(Code::kBadModel, "classifier: margin out of range");
@@ -243,9 +236,7 @@ float Classifier::classify_face(const Image& img, const Detection& d, std::vecto
   crop[2] = crop[3] = side;
   const int H = net_.input_h(), W = net_.input_w();
   resample_region(img, crop[0], crop[1], side, side, W, H, 0.f, rgb_.data());
-  float* in = net_.input();
-  for (size_t i = 0; i < size_t(H) * W; i++)
-    for (int c = 0; c < 3; c++) in[i * 3 + c] = (rgb_[i * 3 + c] / 255.f - mean_[c]) / std_[c];
+  norm_.apply(rgb_.data(), size_t(H) * W, net_.input());
   float logit = net_.forward();
   if (heat && !net_.attention().empty()) {
     *heat = net_.attention();

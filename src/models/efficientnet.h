@@ -82,7 +82,8 @@ class Classifier {
  private:
   Json header_;
   EfficientNet net_;
-  float mean_[3], std_[3], margin_, temperature_, threshold_;
+  InputNorm norm_;
+  float margin_, temperature_, threshold_;
   std::vector<float> rgb_;
 };
 

@@ -64,6 +64,30 @@ float f16_to_f32(uint16_t h) {
   return f;
 }
 
+InputNorm InputNorm::from(const Json& in, const std::string& who) {
+  auto mean = in["mean"].floats(), stdv = in["std"].floats();
+  if (mean.size() != 3 || stdv.size() != 3) fail(Code::kBadModel, who + ": mean/std need 3 values");
+  InputNorm n;
+  for (int i = 0; i < 3; i++) {
+    n.mean[i] = mean[i];
+    n.std[i] = stdv[i];
+    if (!(n.std[i] > 1e-6f) || !std::isfinite(n.mean[i]))
+      fail(Code::kBadModel, who + ": std must be positive and mean finite");
+  }
+  return n;
+}
+
+void InputNorm::apply(const float* rgb255, size_t pixels, float* out) const {
+  // Folded into one multiply-add per value.
+  float scale[3], shift[3];
+  for (int c = 0; c < 3; c++) {
+    scale[c] = 1.f / (255.f * std[c]);
+    shift[c] = -mean[c] / std[c];
+  }
+  for (size_t i = 0; i < pixels; i++)
+    for (int c = 0; c < 3; c++) out[i * 3 + c] = rgb255[i * 3 + c] * scale[c] + shift[c];
+}
+
 static uint32_t rd32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }

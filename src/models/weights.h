@@ -12,6 +12,14 @@ namespace dfs {
 uint32_t crc32_ieee(const uint8_t* data, size_t n, uint32_t crc = 0);
 float f16_to_f32(uint16_t h);
 
+// A model's input normalization from its header's "input" (mean/std on pixels scaled to [0,1]).
+struct InputNorm {
+  float mean[3], std[3];
+  static InputNorm from(const Json& input, const std::string& who);  // throws kBadModel
+  // out[i] = (rgb255[i] / 255 - mean[c]) / std[c] over `pixels` RGB pixels.
+  void apply(const float* rgb255, size_t pixels, float* out) const;
+};
+
 class WeightsFile {
  public:
   // Parses and validates `bytes` (copied; the caller may free them). Throws Error{kBadModel}.

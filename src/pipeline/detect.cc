@@ -189,11 +189,7 @@ std::vector<Detection> FaceDetector::detect_region(const Image& img, float x, fl
                                                    float min_score) {
   const int H = net_.input_h(), W = net_.input_w();
   resample_region(img, x, y, side, side, W, H, 0.f, rgb_.data());
-  float* in = net_.input();
-  const float* mean = net_.mean();
-  const float* stdv = net_.std();
-  for (size_t i = 0; i < size_t(H) * W; i++)
-    for (int c = 0; c < 3; c++) in[i * 3 + c] = (rgb_[i * 3 + c] / 255.f - mean[c]) / stdv[c];
+  net_.norm().apply(rgb_.data(), size_t(H) * W, net_.input());
   net_.forward();
   if (min_score < 0) min_score = dec_.min_score;
   auto dets = decode_boxes(net_.scores(), net_.boxes(), anchors_, dec_, min_score);

@@ -7,19 +7,10 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { createRawModel } from '../../dist/index.js';
 import { ROOT } from './helpers.mjs';
+import { formulaInput } from '../../tools/golden/formula.mjs';
 
 ort.env.wasm.numThreads = 1;
 
-function formulaInput(h, w, layout) {
-  const x = new Float32Array(h * w * 3);
-  for (let y = 0; y < h; y++)
-    for (let xx = 0; xx < w; xx++)
-      for (let c = 0; c < 3; c++) {
-        const v = ((y * 131 + xx * 71 + c * 29) % 256) / 127.5 - 1;
-        x[layout === 'nchw' ? (c * h + y) * w + xx : (y * w + xx) * 3 + c] = v;
-      }
-  return x;
-}
 
 test('EfficientNet (width 0.25, 224): our wasm engine equals onnxruntime-web on the same weights', async () => {
   const model = fs.readFileSync(path.join(ROOT, 'build-golden/effnet_w025_synth.dfs'));
