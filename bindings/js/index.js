@@ -158,6 +158,7 @@ export class Checker {
   checkSync(input, options = {}) {
     if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
     if (options === null || typeof options !== 'object') throw new DeepfakeShieldError('INVALID_ARGUMENT', 'options must be an object');
+    checkOptionTypes(options);
     const t0 = now();
     let r;
     const bytes = toBytes(input);
@@ -195,6 +196,18 @@ export class Checker {
   dispose() {
     if (this._native) { this._native.delete(); this._native = null; }
   }
+}
+
+const NUMBER_OPTIONS = ['minFaceScore', 'maxFaces', 'maxPixels', 'maxBytes'];
+const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'classify', 'heatmap'];
+// A mistyped option would otherwise silently fall back to its default.
+function checkOptionTypes(o) {
+  for (const k of NUMBER_OPTIONS)
+    if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || o[k] < 0))
+      throw new DeepfakeShieldError('INVALID_ARGUMENT', `option ${k} must be a non-negative number`);
+  for (const k of BOOLEAN_OPTIONS)
+    if (o[k] !== undefined && typeof o[k] !== 'boolean')
+      throw new DeepfakeShieldError('INVALID_ARGUMENT', `option ${k} must be true or false`);
 }
 
 function now() { return typeof performance !== 'undefined' ? performance.now() : Date.now(); }

@@ -70,6 +70,9 @@ test('bad inputs get a DeepfakeShieldError with a stable code, and the checker k
   expectCode(() => checker.checkSync({ data: new Float32Array(16), width: 2, height: 2 }), 'INVALID_ARGUMENT');
   expectCode(() => checker.checkSync({ data: new Uint8Array(16), width: -2, height: -2 }), 'INVALID_ARGUMENT');
   expectCode(() => checker.checkSync(good, { maxPixels: 100 }), 'IMAGE_TOO_LARGE');
+  expectCode(() => checker.checkSync(good, { maxFaces: 'x' }), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync(good, { heatmap: 1 }), 'INVALID_ARGUMENT');
+  expectCode(() => checker.checkSync(good, { maxPixels: NaN }), 'INVALID_ARGUMENT');
 });
 
 test('a header claiming 100000x100000 pixels is refused before decoding', () => {
