@@ -12,7 +12,7 @@
 #include "image/exif.h"
 #include "image/image.h"
 #include "image/jpeg_guard.h"
-#include "models/weights.h"  // crc32_ieee
+#include "core/crc32.h"
 
 namespace {
 // stb_image reports impossible states through STBI_ASSERT; the default (assert) would abort the

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "core/crc32.h"
 #include "core/json.h"
 
 namespace dfs {
 
-uint32_t crc32_ieee(const uint8_t* data, size_t n, uint32_t crc = 0);
 float f16_to_f32(uint16_t h);
 
 // A model's input normalization from its header's "input" (mean/std on pixels scaled to [0,1]).
