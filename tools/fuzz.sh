@@ -48,7 +48,10 @@ status=0
 printf '%-9s %6s %10s %8s %7s %s\n' target seconds executions exec/s corpus result
 for t in "${TARGETS[@]}"; do
   corpus=$OUT/corpus/$t
-  [[ ${DFS_FUZZ_FRESH:-0} == 1 ]] && corpus=$OUT/corpus-fresh/$t && rm -rf "$corpus"
+  seed=()
+  # The smoke run uses a fixed seed so that CI explores the same inputs every time (the long
+  # runs stay random: they are for finding new bugs).
+  [[ ${DFS_FUZZ_FRESH:-0} == 1 ]] && corpus=$OUT/corpus-fresh/$t && rm -rf "$corpus" && seed=(-seed=1)
   mkdir -p "$corpus" "$OUT/crashes/$t" "$OUT/logs"
   dirs=("$corpus" "$OUT/seeds/$t")
   [[ -d tests/corpus/regressions/$t ]] && dirs+=("tests/corpus/regressions/$t")
@@ -57,7 +60,7 @@ for t in "${TARGETS[@]}"; do
   log=$OUT/logs/$t.log
   rc=0
   # -rss_limit_mb: a decode that tries to allocate gigabytes is a finding, not a machine to swap.
-  nice -n 10 "./$OUT/dfs_fuzz_$t" "${dirs[@]}" -max_total_time="$SECS" -timeout=60 \
+  nice -n 10 "./$OUT/dfs_fuzz_$t" "${dirs[@]}" -max_total_time="$SECS" "${seed[@]}" -timeout=60 \
     -rss_limit_mb=2560 -malloc_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$OUT/crashes/$t/" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -197,7 +197,8 @@ inline void one_pipeline(dfs::Checker* checker, const uint8_t* data, size_t size
       // short buffer is an out-of-bounds access ASan reports.
       const size_t cap = size_t(opt.limits.max_pixels) * 4;
       std::vector<uint8_t> px(std::min(size_t(w) * h * 4, cap), 0);
-      std::memcpy(px.data(), data + 8, std::min(px.size(), size - 8));
+      const size_t n = std::min(px.size(), size - 8);
+      if (n > 0) std::memcpy(px.data(), data + 8, n);  // memcpy on an empty vector's null is UB
       check_result(checker->check_rgba(px.data(), w, h, size_t(w) * 4, opt), opt);
     } else {
       check_result(checker->check_encoded(data, size, opt), opt);
