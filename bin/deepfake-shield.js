@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Command-line checker: runs the same WebAssembly module the browser gets, over files and folders.
-//   deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] PATH...
-//   deepfake-shield eval DIR [--threshold T]      (DIR holds images and labels.csv: file,label)
+//   deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] PATH...
+//   deepfake-shield eval DIR [--threshold T] [--model F]  (DIR: images and labels.csv: file,label)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createChecker } from '../dist/index.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
-const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] PATH...
-       deepfake-shield eval DIR [--threshold T]
-PATH: image files or folders (searched recursively). Exit: 0 all processed, 1 a file failed, 2 usage.`;
+const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] PATH...
+       deepfake-shield eval DIR [--threshold T] [--model F]
+PATH: image files or folders (searched recursively). --model: a classifier .dfs instead of the
+shipped models/classifier.dfs. Exit: 0 all processed, 1 a file failed, 2 usage.`;
 
 function usage(msg) {
   if (msg) process.stderr.write(`deepfake-shield: ${msg}\n`);
@@ -18,7 +19,7 @@ function usage(msg) {
 }
 
 export function parseArgs(argv) {
-  const o = { json: false, threshold: null, tiles: true, heatmap: false, paths: [], cmd: 'check' };
+  const o = { json: false, threshold: null, tiles: true, heatmap: false, model: null, paths: [], cmd: 'check' };
   const args = [...argv];
   if (args[0] === 'eval') { o.cmd = 'eval'; args.shift(); }
   while (args.length) {
@@ -31,6 +32,10 @@ export function parseArgs(argv) {
       const t = Number(v);
       if (v === undefined || v === '' || !Number.isFinite(t) || t < 0 || t > 1) usage('--threshold needs a number in [0, 1]');
       o.threshold = t;
+    } else if (a === '--model' || a.startsWith('--model=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args.shift();
+      if (!v) usage('--model needs a file');
+      o.model = v;
     } else if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); process.exit(0); }
     else if (a.startsWith('-') && a !== '-') usage(`unknown option ${a}`);
     else o.paths.push(a);
@@ -181,7 +186,13 @@ async function evaluate(checker, o) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  const checker = await createChecker();
+  let models;
+  if (o.model) {
+    try { models = { classifier: new Uint8Array(fs.readFileSync(o.model)) }; } catch (e) {
+      throw Object.assign(new Error(`cannot read --model ${o.model}: ${e.message}`), { code: 'READ_FAILED' });
+    }
+  }
+  const checker = await createChecker(models ? { models } : {});
   try {
     return o.cmd === 'eval' ? await evaluate(checker, o) : await checkFiles(checker, o);
   } finally {

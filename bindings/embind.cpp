@@ -123,11 +123,21 @@ val guarded(F&& f) {
 
 class JsChecker {
  public:
-  val loadModel(val bytes) {
+  // role: "detectorShort" | "detectorFull" | "classifier", or undefined to go by the file.
+  val loadModel(val bytes, val role) {
     return guarded([&] {
       std::vector<uint8_t> buf;
       if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "model must be a Uint8Array");
-      checker_.load_model(buf.data(), buf.size());
+      using Role = dfs::Checker::Role;
+      Role want = Role::kAny;
+      if (!role.isUndefined() && !role.isNull()) {
+        const std::string s = role.isString() ? role.as<std::string>() : "";
+        if (s == "detectorShort") want = Role::kDetectorShort;
+        else if (s == "detectorFull") want = Role::kDetectorFull;
+        else if (s == "classifier") want = Role::kClassifier;
+        else return error_val("INVALID_ARGUMENT", "model role must be detectorShort, detectorFull or classifier");
+      }
+      checker_.load_model(buf.data(), buf.size(), want);
       val r = val::object();
       r.set("ok", true);
       return r;

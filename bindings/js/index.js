@@ -122,7 +122,7 @@ export async function createChecker(options = {}) {
           throw e;
         }
       }
-      unwrap(native.loadModel(bytes));
+      unwrap(native.loadModel(bytes, role));
       loaded[role] = bytes.length;
     }
   } catch (e) {

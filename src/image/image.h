@@ -56,10 +56,15 @@ Image image_from_rgba(const uint8_t* rgba, int w, int h, size_t stride_bytes,
 //  - otherwise: bilinear at the cell centre with clamp-to-edge inside the image (as cv2
 //    INTER_LINEAR); a centre outside [0, size) reads `fill`.
 // The rect may lie partly or wholly outside the image (letterbox padding, face crop margins).
+// Border::kMirror reads the image mirrored about its edges instead of `fill` (edge pixels
+// repeated, as numpy's "symmetric" pad: the classifier's training crops are cut that way), out
+// to kMirrorReach image sizes beyond each edge; only farther than that reads `fill`.
 // Throws kInvalidArgument for an empty/inconsistent image, out sizes outside 1..kMaxDecodableSide,
 // non-finite or non-positive w/h, fill outside 0..255.
 constexpr float kResampleAreaAbove = 1.5f;
+constexpr int kMirrorReach = 2;
+enum class Border { kFill, kMirror };
 void resample_region(const Image& img, float x, float y, float w, float h, int out_w, int out_h,
-                     float fill, float* out);
+                     float fill, float* out, Border border = Border::kFill);
 
 }  // namespace dfs

@@ -22,33 +22,51 @@ struct AxisTaps {
   int lo = INT_MAX, hi = -1;  // range of idx over all outputs
 };
 
-AxisTaps axis_taps(double start, double extent, int n, int size) {
+// Index k of the image mirrored about its edges (... 1 0 | 0 1 ... size-1 | size-1 ...).
+int mirror_index(long k, int size) {
+  const long period = 2L * size;
+  const long m = ((k % period) + period) % period;
+  return int(m < size ? m : period - 1 - m);
+}
+
+AxisTaps axis_taps(double start, double extent, int n, int size, Border border) {
   AxisTaps t;
   t.first.reserve(size_t(n) + 1);
   t.outside.resize(n);
   const double scale = extent / n;
   const bool area = scale > kResampleAreaAbove;
+  const double reach = border == Border::kMirror ? double(kMirrorReach) * size : 0.0;
+  const double lo_edge = -reach, hi_edge = size + reach;
   std::vector<std::pair<int, double>> taps;
   for (int i = 0; i < n; ++i) {
     taps.clear();
     double outside = 0;
     if (area) {
       const double a = start + i * scale, b = start + (i + 1) * scale;
-      // Clip to the image first so a huge rect costs no more than the image's pixels.
-      const double ca = std::max(a, 0.0), cb = std::min(b, double(size));
+      // Clip to the image (or to its mirrored surround) first so a huge rect costs no more than
+      // the pixels it can actually read.
+      const double ca = std::max(a, lo_edge), cb = std::min(b, hi_edge);
       double inside = 0;
       if (cb > ca) {
-        const int k1 = int(std::ceil(cb));
-        for (int k = int(std::floor(ca)); k < k1; ++k) {
+        const long k1 = long(std::ceil(cb));
+        for (long k = long(std::floor(ca)); k < k1; ++k) {
           const double overlap = std::min(b, k + 1.0) - std::max(a, double(k));
           if (overlap <= 0) continue;
-          taps.emplace_back(k, overlap);
+          taps.emplace_back(mirror_index(k, size), overlap);
           inside += overlap;
         }
       }
       outside = std::max(0.0, (b - a) - inside);
     } else {
-      const double p = start + (i + 0.5) * scale;
+      double p = start + (i + 0.5) * scale;
+      if (p >= lo_edge && p < hi_edge && (p < 0 || p >= size)) {
+        // Reflect the sample point: continuous mirror about 0 and size.
+        const double period = 2.0 * size;
+        p = std::fmod(p, period);
+        if (p < 0) p += period;
+        if (p >= size) p = std::max(0.0, period - p);
+        p = std::min(p, std::nextafter(double(size), 0.0));
+      }
       if (p >= 0 && p < size) {
         const double u = p - 0.5, k = std::floor(u), f = u - k;
         const int k0 = int(k);
@@ -77,7 +95,7 @@ AxisTaps axis_taps(double start, double extent, int n, int size) {
 }  // namespace
 
 void resample_region(const Image& img, float x, float y, float w, float h, int out_w, int out_h,
-                     float fill, float* out) {
+                     float fill, float* out, Border border) {
   if (img.w <= 0 || img.h <= 0 || img.rgb.size() != size_t(img.w) * size_t(img.h) * 3) {
     fail(Code::kInvalidArgument, "resample_region: image is empty or its buffer size is wrong");
   }
@@ -92,8 +110,8 @@ void resample_region(const Image& img, float x, float y, float w, float h, int o
   if (!(fill >= 0 && fill <= 255)) fail(Code::kInvalidArgument, "resample_region: fill not 0..255");
   if (out == nullptr) fail(Code::kInvalidArgument, "resample_region: output is null");
 
-  const AxisTaps tx = axis_taps(x, w, out_w, img.w);
-  const AxisTaps ty = axis_taps(y, h, out_h, img.h);
+  const AxisTaps tx = axis_taps(x, w, out_w, img.w, border);
+  const AxisTaps ty = axis_taps(y, h, out_h, img.h, border);
 
   // Vertical pass first, one output row at a time, over only the columns the horizontal taps
   // read: each source byte is touched about once when downscaling, and the scratch is one row.

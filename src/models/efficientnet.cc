@@ -219,6 +219,13 @@ Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
   const Json& pre = header_["preprocess"];
   margin_ = float(pre.num_or("margin", 0.2));
   if (!(margin_ >= 0 && margin_ <= 2)) fail(Code::kBadModel, "classifier: margin out of range");
+  // What the crop reads beyond the photo's edges: black (older models) or the photo mirrored.
+  const std::string border = pre.has("border") ? pre["border"].str() : "fill";
+  if (border == "mirror") {
+    border_ = Border::kMirror;
+  } else if (border != "fill") {
+    fail(Code::kBadModel, "classifier: preprocess.border must be \"fill\" or \"mirror\"");
+  }
   const Json& cal = header_["calibration"];
   temperature_ = float(cal.num_or("temperature", 1.0));
   threshold_ = float(cal.num_or("threshold", 0.5));
@@ -235,7 +242,7 @@ float Classifier::classify_face(const Image& img, const Detection& d, std::vecto
   crop[1] = cy - side / 2;
   crop[2] = crop[3] = side;
   const int H = net_.input_h(), W = net_.input_w();
-  resample_region(img, crop[0], crop[1], side, side, W, H, 0.f, rgb_.data());
+  resample_region(img, crop[0], crop[1], side, side, W, H, 0.f, rgb_.data(), border_);
   norm_.apply(rgb_.data(), size_t(H) * W, net_.input());
   float logit = net_.forward();
   if (heat && !net_.attention().empty()) {

@@ -84,6 +84,7 @@ class Classifier {
   EfficientNet net_;
   InputNorm norm_;
   float margin_, temperature_, threshold_;
+  Border border_ = Border::kFill;
   std::vector<float> rgb_;
 };
 

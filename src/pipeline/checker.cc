@@ -17,13 +17,20 @@ static double now_ms() {
 Checker::Checker() = default;
 Checker::~Checker() = default;
 
-void Checker::load_model(const uint8_t* bytes, size_t size) {
+void Checker::load_model(const uint8_t* bytes, size_t size, Role role) {
   WeightsFile wf = WeightsFile::parse(bytes, size);
+  const bool want_detector = role == Role::kDetectorShort || role == Role::kDetectorFull;
+  if (role != Role::kAny && (wf.kind() == "blazeface") != want_detector) {
+    fail(Code::kBadModel, "model kind '" + wf.kind() + "' offered as the " +
+                              (want_detector ? "face detector" : "classifier") + " (expected '" +
+                              (want_detector ? "blazeface" : "efficientnet") + "')");
+  }
   if (wf.kind() == "blazeface") {
     auto det = std::make_unique<FaceDetector>(wf);
-    const std::string& name = wf.header()["name"].str();
-    if (name.find("full") != std::string::npos) full_ = std::move(det);
-    else short_ = std::move(det);
+    const bool full = role == Role::kAny
+                          ? wf.header()["name"].str().find("full") != std::string::npos
+                          : role == Role::kDetectorFull;
+    (full ? full_ : short_) = std::move(det);
   } else if (wf.kind() == "efficientnet") {
     classifier_ = std::make_unique<Classifier>(wf);
   } else {

@@ -39,8 +39,11 @@ class Checker {
   Checker();
   ~Checker();
   // Loads a detector (.dfs kind blazeface; the header's name says short or full range) or the
-  // classifier (kind efficientnet). Replaces a model of the same role. Throws kBadModel.
-  void load_model(const uint8_t* bytes, size_t size);
+  // classifier (kind efficientnet). Replaces a model of the same role. Throws kBadModel, also
+  // when `role` is given and the file is of another kind (a detector offered as the classifier
+  // must not silently replace a detector).
+  enum class Role { kAny, kDetectorShort, kDetectorFull, kClassifier };
+  void load_model(const uint8_t* bytes, size_t size, Role role = Role::kAny);
   bool has_detector() const { return short_ || full_; }
   bool has_classifier() const { return bool(classifier_); }
   const Classifier* classifier() const { return classifier_.get(); }

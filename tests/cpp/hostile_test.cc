@@ -371,6 +371,37 @@ Code load_code(const Bytes& b) {
 
 }  // namespace
 
+// A valid model offered for the wrong role is refused, and the models already loaded stay.
+TEST(Hostile, ModelOfferedForTheWrongRoleIsBadModel) {
+  using Role = dfs::Checker::Role;
+  const Bytes det = shipped("short");
+  dfs::Checker c;
+  c.load_model(det.data(), det.size(), Role::kDetectorShort);
+  ASSERT_TRUE(c.has_detector());
+  for (Role r : {Role::kClassifier}) {
+    try {
+      c.load_model(det.data(), det.size(), r);
+      FAIL() << "a detector was accepted as the classifier";
+    } catch (const dfs::Error& e) {
+      EXPECT_EQ(e.code, Code::kBadModel);
+      EXPECT_NE(e.message.find("classifier"), std::string::npos) << e.message;
+    }
+  }
+  EXPECT_TRUE(c.has_detector());
+  EXPECT_FALSE(c.has_classifier());
+  const Bytes clf = dfs_test::read_file(dfs_test::repo_path("models/classifier.dfs"));
+  for (Role r : {Role::kDetectorShort, Role::kDetectorFull}) {
+    try {
+      c.load_model(clf.data(), clf.size(), r);
+      FAIL() << "a classifier was accepted as a detector";
+    } catch (const dfs::Error& e) {
+      EXPECT_EQ(e.code, Code::kBadModel);
+    }
+  }
+  c.load_model(clf.data(), clf.size(), Role::kClassifier);
+  EXPECT_TRUE(c.has_classifier());
+}
+
 TEST(Hostile, LyingModelFilesAreBadModel) {
   const Bytes good = shipped("short");
   ASSERT_GT(good.size(), 1000u);

@@ -1050,6 +1050,49 @@ TEST(Resample, MatchesSlowReferenceOnRandomRects) {
   RecordProperty("worst_abs_diff", std::to_string(worst));
 }
 
+// Border::kMirror must read exactly what the same rect reads from an explicitly mirror-padded
+// copy of the image (numpy "symmetric" padding, which is how the classifier's training crops
+// are cut), for area and bilinear scales, out to the mirror's reach.
+TEST(Resample, MirrorBorderEqualsAPaddedImage) {
+  for (const auto& wh : {std::pair<int, int>{53, 41}, {7, 5}, {1, 9}}) {
+    const int W = wh.first, H = wh.second, P = 2 * std::max(W, H);
+    const Image img = random_image(W, H, 5);
+    Image pad;
+    pad.w = W + 2 * P;
+    pad.h = H + 2 * P;
+    pad.rgb.resize(size_t(pad.w) * pad.h * 3);
+    auto reflect = [](int k, int n) {  // symmetric: ... 1 0 | 0 1 ... n-1 | n-1 n-2 ...
+      const int period = 2 * n, m = ((k % period) + period) % period;
+      return m < n ? m : period - 1 - m;
+    };
+    for (int y = 0; y < pad.h; ++y)
+      for (int x = 0; x < pad.w; ++x)
+        for (int c = 0; c < 3; ++c)
+          pad.rgb[(size_t(y) * pad.w + x) * 3 + c] =
+              img.rgb[(size_t(reflect(y - P, H)) * W + reflect(x - P, W)) * 3 + c];
+    std::mt19937 rng(17);
+    for (int it = 0; it < 300; ++it) {
+      // Rects that stay within the mirror's reach (2 sizes beyond each edge) on both axes.
+      std::uniform_real_distribution<float> u01(0, 1);
+      const float w = 0.5f + u01(rng) * 2.5f * W, h = 0.5f + u01(rng) * 2.5f * H;
+      const float x = -2.f * W + u01(rng) * (5.f * W - w), y = -2.f * H + u01(rng) * (5.f * H - h);
+      const int ow = 1 + int(rng() % 30), oh = 1 + int(rng() % 30);
+      std::vector<float> got(size_t(ow) * oh * 3), want(got.size());
+      dfs::resample_region(img, x, y, w, h, ow, oh, 99.f, got.data(), dfs::Border::kMirror);
+      dfs::resample_region(pad, x + P, y + P, w, h, ow, oh, 99.f, want.data());
+      for (size_t k = 0; k < got.size(); ++k)
+        ASSERT_NEAR(got[k], want[k], 0.02) << W << "x" << H << " rect " << x << "," << y << ","
+                                           << w << "," << h << " -> " << ow << "x" << oh;
+    }
+  }
+  // Beyond the reach the fill comes back, and fill mode is unchanged by the new parameter.
+  const Image img = random_image(4, 4, 9);
+  std::vector<float> far(3);
+  dfs::resample_region(img, 100, 100, 1, 1, 1, 1, 42.f, far.data(), dfs::Border::kMirror);
+  EXPECT_EQ(far[0], 42.f);
+  EXPECT_EQ(far[2], 42.f);
+}
+
 TEST(Resample, OnePixelAndStripImages) {
   Image one;
   one.w = one.h = 1;

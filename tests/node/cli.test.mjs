@@ -55,6 +55,24 @@ test('usage errors exit 2', () => {
   assert.equal(run('eval').status, 2);
 });
 
+test('--model loads another classifier file; a wrong or missing file is a clear error', () => {
+  // A detector file is a valid .dfs but not a classifier: BAD_MODEL, exit 1, nothing on stdout.
+  const wrong = run('--model', path.join(ROOT, 'models/blazeface_short.dfs'), 'x.jpg');
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /BAD_MODEL/);
+  const missing = run('--model=/nonexistent/clf.dfs', 'x.jpg');
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /READ_FAILED: cannot read --model/);
+  assert.equal(run('--model').status, 2);
+  // The shipped classifier passed explicitly gives the default's output (on a face when the
+  // shared photos are there).
+  const img = SKIP_SHARED ? path.join(ROOT, 'tests/fixtures/image/exif_1.jpg')
+    : path.join(SHARED, 'testdata/lfw-real/real-0003.jpg');
+  const a = run('--json', img), b = run('--json', '--model', path.join(ROOT, 'models/classifier.dfs'), img);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.stdout, a.stdout);
+});
+
 test('human output names faces and says when nothing can be judged', { skip: SKIP_SHARED }, () => {
   const r = run(path.join(SHARED, 'testdata/lfw-real/real-0003.jpg'));
   assert.equal(r.status, 0);

@@ -47,7 +47,7 @@ def build_header(arch, input_size, mean, std, calibration, extra_provenance):
                   "mean": [round(float(v), 6) for v in mean],
                   "std": [round(float(v), 6) for v in std]},
         "arch": arch,
-        "preprocess": {"margin": 0.2, "square": True, "resize": "scale"},
+        "preprocess": {"margin": 0.2, "square": True, "resize": "scale", "border": "mirror"},
         "calibration": {"temperature": float(calibration["temperature"]),
                         "threshold": float(calibration["threshold"])},
         "provenance": dict({"source": "trained from scratch by tools/train/train.py "
