@@ -29,7 +29,9 @@ DFS_INLINE void map_flat(size_t n, float* out, Op&& op) {
 
 void f32_add(size_t pixels, int ca, const float* a, int cb, const float* b, Act act, float* out) {
   assert(cb >= 0 && cb <= ca);
-  detail::with_act(act, [&](auto tag) {
+  // Only ReLU (BlazeFace's residuals) is fused; EfficientNet's adds have none. Another
+  // activation runs as a second pass: each fused variant is a separate unrolled copy in wasm.
+  auto add_body = [&](auto tag) {
     constexpr Act A = decltype(tag)::value;
     if (cb == ca) {  // common case: one flat array
       const size_t n = pixels * size_t(ca);
@@ -68,7 +70,13 @@ void f32_add(size_t pixels, int ca, const float* a, int cb, const float* b, Act 
         store_partial(op + c, detail::act_v<A>(add(load_partial(ap + c, t), zero())), t);
       }
     }
-  });
+  };
+  if (act == Act::kRelu) {
+    add_body(std::integral_constant<Act, Act::kRelu>{});
+  } else {
+    add_body(std::integral_constant<Act, Act::kNone>{});
+    f32_act(pixels * size_t(ca), out, act);
+  }
 }
 
 void f32_maxpool2x2(const Tensor& in, const Tensor& out) {
