@@ -27,6 +27,29 @@ struct AlignedFree {
 using AlignedBuf = std::unique_ptr<float[], AlignedFree>;
 AlignedBuf aligned_floats(size_t n);  // throws Error{kOutOfMemory} on failure
 
+// An owned, 64-byte aligned float array that is NOT zero-filled when created: model weights are
+// written exactly once at load (converted or packed), and zero-filling megabytes first, plus
+// std::vector's element-wise loops, showed up as a third of the wasm cold start.
+class FloatArray {
+ public:
+  FloatArray() = default;
+  explicit FloatArray(size_t n) : buf_(aligned_floats(n)), n_(n) {}
+  float* data() { return buf_.get(); }
+  const float* data() const { return buf_.get(); }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  float& operator[](size_t i) { return buf_[i]; }
+  float operator[](size_t i) const { return buf_[i]; }
+  float* begin() { return data(); }
+  float* end() { return data() + n_; }
+  const float* begin() const { return data(); }
+  const float* end() const { return data() + n_; }
+
+ private:
+  AlignedBuf buf_;
+  size_t n_ = 0;
+};
+
 // Arena: callers reserve() slots while planning, then commit() allocates one block.
 class Arena {
  public:

@@ -93,12 +93,12 @@ BlazeFace::BlazeFace(const WeightsFile& wf) : header_(wf.header()) {
         if (op.k != 1 || op.stride != 1 || a.h != o.h || a.w != o.w)
           fail(Code::kBadModel, where + ": 1x1 conv must keep the size");
         op.w = wf.get(wn, {1, 1, a.c, o.c});
-        op.packed.resize(f32_gemm_packed_size(a.c, o.c));
+        op.packed = FloatArray(f32_gemm_packed_size(a.c, o.c));
         f32_gemm_pack(a.c, o.c, op.w.data(), op.b.data(), op.packed.data());
       } else {
         op.kind = OpKind::kConv;
         op.w = wf.get(wn, {op.k, op.k, a.c, o.c});
-        op.packed.resize(f32_conv_packed_size(op.k, op.k, a.c, o.c));
+        op.packed = FloatArray(f32_conv_packed_size(op.k, op.k, a.c, o.c));
         f32_conv_pack(op.k, op.k, a.c, o.c, op.w.data(), op.b.data(), op.packed.data());
       }
     } else if (kind == "add") {

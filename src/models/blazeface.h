@@ -41,7 +41,7 @@ class BlazeFace {
     int in0 = -1, in1 = -1, out = -1;  // activation ids
     int k = 1, stride = 1, pad_top = 0, pad_left = 0;
     Act act = Act::kNone;
-    std::vector<float> w, b, packed;  // canonical (for reference) and packed weights
+    FloatArray w, b, packed;  // canonical (for reference) and packed weights
   };
   struct Slot {
     std::string name;

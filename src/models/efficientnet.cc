@@ -63,7 +63,7 @@ EfficientNet::Conv EfficientNet::load_gemm(const WeightsFile& wf, const std::str
   c.cout = cout;
   c.w = wf.get(name + ".w", shape);
   c.b = wf.get(name + ".b", {cout});
-  c.packed.resize(f32_gemm_packed_size(cin, cout));
+  c.packed = FloatArray(f32_gemm_packed_size(cin, cout));
   f32_gemm_pack(cin, cout, c.w.data(), c.b.data(), c.packed.data());
   return c;
 }
@@ -112,7 +112,7 @@ EfficientNet::EfficientNet(const WeightsFile& wf) {
   stem_.cout = arch_.stem;
   stem_.w = wf.get("stem.w", {3, 3, 3, arch_.stem});
   stem_.b = wf.get("stem.b", {arch_.stem});
-  stem_.packed.resize(f32_conv_packed_size(3, 3, 3, arch_.stem));
+  stem_.packed = FloatArray(f32_conv_packed_size(3, 3, 3, arch_.stem));
   f32_conv_pack(3, 3, 3, arch_.stem, stem_.w.data(), stem_.b.data(), stem_.packed.data());
 
   int hh = stem_h_, ww = stem_w_;

@@ -44,13 +44,13 @@ class EfficientNet {
 
  private:
   struct Conv {
-    std::vector<float> w, b, packed;
+    FloatArray w, b, packed;
     int cin = 0, cout = 0;
   };
   struct Block {
     EffNetBlockCfg cfg;
     Conv expand, project, se_reduce, se_expand;
-    std::vector<float> dw_w, dw_b;
+    FloatArray dw_w, dw_b;
     int in_h, in_w, out_h, out_w, pad;
   };
   Conv load_gemm(const WeightsFile& wf, const std::string& name, const std::vector<int>& shape,

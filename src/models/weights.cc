@@ -10,22 +10,17 @@
 namespace dfs {
 
 float f16_to_f32(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {  // subnormal: renormalize
-      int e = -1;
-      do { e++; mant <<= 1; } while (!(mant & 0x400));
-      bits = sign | uint32_t(127 - 15 - e) << 23 | (mant & 0x3ff) << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | mant << 13;
-  } else {
-    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
-  }
+  // Branch-free and exact for every half, subnormals included: put exponent and mantissa where
+  // a float keeps them and rescale by 2^(127-15); an all-ones exponent (inf/NaN) is restored
+  // after. Loading runs this over every f16 weight, so it has to vectorize.
+  const uint32_t em = uint32_t(h & 0x7fffu) << 13;
   float f;
+  std::memcpy(&f, &em, 4);
+  f *= 0x1p112f;
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  bits |= (h & 0x7c00u) == 0x7c00u ? 0x7f800000u : 0u;
+  bits |= uint32_t(h & 0x8000u) << 16;
   std::memcpy(&f, &bits, 4);
   return f;
 }
@@ -70,11 +65,13 @@ WeightsFile WeightsFile::parse(const uint8_t* bytes, size_t size) {
   size_t json_len = rd32(bytes + 12);
   if (json_len > size - 20) fail(Code::kBadModel, "model header length exceeds the file");
   WeightsFile w;
-  w.bytes_.assign(bytes, bytes + size);
+  w.bytes_.reset(new uint8_t[size]);
+  std::memcpy(w.bytes_.get(), bytes, size);
+  w.size_ = size;
   w.data_start_ = (16 + json_len + 63) / 64 * 64;
   if (w.data_start_ > size - 4) fail(Code::kBadModel, "model data section starts past the end");
   w.data_len_ = size - 4 - w.data_start_;
-  w.header_ = Json::parse(reinterpret_cast<const char*>(w.bytes_.data() + 16), json_len);
+  w.header_ = Json::parse(reinterpret_cast<const char*>(w.bytes_.get() + 16), json_len);
   if (!w.header_.is_object()) fail(Code::kBadModel, "model header is not an object");
   w.kind_ = w.header_["kind"].str();
   const Json& ts = w.header_["tensors"];
@@ -131,7 +128,7 @@ bool WeightsFile::has(const std::string& name) const {
 
 std::vector<int> WeightsFile::shape_of(const std::string& name) const { return find(name).shape; }
 
-std::vector<float> WeightsFile::get(const std::string& name, const std::vector<int>& shape) const {
+FloatArray WeightsFile::get(const std::string& name, const std::vector<int>& shape) const {
   const Entry& e = find(name);
   if (e.shape != shape) {
     std::string want, got;
@@ -141,21 +138,39 @@ std::vector<float> WeightsFile::get(const std::string& name, const std::vector<i
   }
   size_t n = 1;
   for (int d : shape) n *= size_t(d);
-  std::vector<float> out(n);
-  const uint8_t* p = bytes_.data() + data_start_ + e.offset;
+  FloatArray out(n);
+  const uint8_t* p = bytes_.get() + data_start_ + e.offset;
   if (e.dtype == 0) {
     std::memcpy(out.data(), p, n * 4);
   } else if (e.dtype == 1) {
-    for (size_t i = 0; i < n; i++) out[i] = f16_to_f32(uint16_t(p[2 * i] | p[2 * i + 1] << 8));
+    // Infinity and NaN are the halves with an all-ones exponent: checked on the bits here, in
+    // the same pass, so the float check below is skipped for f16 tensors.
+    uint32_t bad = 0;
+    float* __restrict o = out.data();
+    for (size_t i = 0; i < n; i++) {
+      const uint16_t h = uint16_t(p[2 * i] | p[2 * i + 1] << 8);
+      bad |= (h & 0x7c00u) == 0x7c00u;
+      o[i] = f16_to_f32(h);
+    }
+    if (bad) fail(Code::kBadModel, "tensor '" + name + "' holds NaN or infinity");
+    return out;
   } else {
     // Per-output-channel int8: the last dim is the channel; scales live in "<name>:scale".
     const size_t ch = size_t(shape.back());
-    std::vector<float> scale = get(name + ":scale", {int(ch)});
+    const FloatArray scale = get(name + ":scale", {int(ch)});
     for (size_t r = 0; r < n; r += ch)
       for (size_t c = 0; c < ch; c++) out[r + c] = float(int8_t(p[r + c])) * scale[c];
   }
-  for (float v : out)
-    if (!std::isfinite(v)) fail(Code::kBadModel, "tensor '" + name + "' holds NaN or infinity");
+  // Not finite = all-ones exponent; one branch-free pass over the bits (it vectorizes, and a
+  // per-element branch was a visible part of loading in wasm's baseline tier).
+  uint32_t bad = 0;
+  const float* v = out.data();
+  for (size_t i = 0; i < n; i++) {
+    uint32_t bits;
+    std::memcpy(&bits, v + i, 4);
+    bad |= (bits & 0x7f800000u) == 0x7f800000u;
+  }
+  if (bad) fail(Code::kBadModel, "tensor '" + name + "' holds NaN or infinity");
   return out;
 }
 

@@ -2,11 +2,13 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/crc32.h"
 #include "core/json.h"
+#include "core/tensor.h"
 
 namespace dfs {
 
@@ -29,9 +31,9 @@ class WeightsFile {
   const std::string& kind() const { return kind_; }
   bool has(const std::string& name) const;
   // Tensor as f32 with the expected shape; throws kBadModel naming the tensor on mismatch.
-  std::vector<float> get(const std::string& name, const std::vector<int>& shape) const;
+  FloatArray get(const std::string& name, const std::vector<int>& shape) const;
   std::vector<int> shape_of(const std::string& name) const;
-  size_t file_size() const { return bytes_.size(); }
+  size_t file_size() const { return size_; }
 
  private:
   struct Entry {
@@ -41,7 +43,8 @@ class WeightsFile {
     size_t offset, nbytes;
   };
   const Entry& find(const std::string& name) const;
-  std::vector<uint8_t> bytes_;
+  std::unique_ptr<uint8_t[]> bytes_;  // a copy of the file, not zero-filled first
+  size_t size_ = 0;
   size_t data_start_ = 0, data_len_ = 0;
   Json header_;
   std::string kind_;

@@ -69,6 +69,28 @@ TEST(Weights, ParsesShippedModels) {
   }
 }
 
+// Every one of the 65536 halves against the definition (IEEE 754 binary16), bit for bit.
+TEST(Weights, HalfToFloatIsExactForEveryHalf) {
+  for (uint32_t h = 0; h < 65536; h++) {
+    const int sign = h >> 15, exp = (h >> 10) & 31, mant = h & 1023;
+    const float got = f16_to_f32(uint16_t(h));
+    if (exp == 31) {
+      ASSERT_TRUE(mant ? std::isnan(got) : std::isinf(got)) << h;
+      ASSERT_EQ(std::signbit(got), bool(sign)) << h;
+      uint32_t bits;
+      std::memcpy(&bits, &got, 4);
+      ASSERT_EQ(bits & 0x7fffffu, uint32_t(mant) << 13) << "NaN payload kept, " << h;
+      continue;
+    }
+    const double mag = exp == 0 ? std::ldexp(double(mant), -24) : std::ldexp(1024.0 + mant, exp - 25);
+    const float want = float(sign ? -mag : mag);
+    uint32_t gb, wb;
+    std::memcpy(&gb, &got, 4);
+    std::memcpy(&wb, &want, 4);
+    ASSERT_EQ(gb, wb) << "half 0x" << std::hex << h;
+  }
+}
+
 TEST(Weights, RejectsBadFiles) {
   auto good = model_bytes("short");
   EXPECT_EQ(parse_code({}), Code::kEmptyInput);

@@ -371,6 +371,27 @@ Code load_code(const Bytes& b) {
 
 }  // namespace
 
+// Weights that are NaN or infinite are refused at load, for f32 (full-range detector) and f16
+// (classifier) storage alike: all data bytes 0xFF is NaN in both.
+TEST(Hostile, NonFiniteWeightsAreBadModel) {
+  for (const char* f : {"models/blazeface_full.dfs", "models/classifier.dfs"}) {
+    Bytes b = dfs_test::read_file(dfs_test::repo_path(f));
+    ASSERT_GT(b.size(), 1000u);
+    const size_t data_start = (16 + le32(b, 12) + 63) / 64 * 64;
+    for (size_t i = data_start; i + 4 < b.size(); i++) b[i] = 0xFF;
+    fix_crc(b);
+    try {
+      dfs::WeightsFile wf = dfs::WeightsFile::parse(b.data(), b.size());
+      dfs::Checker c;
+      c.load_model(b.data(), b.size());
+      FAIL() << f << ": NaN weights accepted";
+    } catch (const dfs::Error& e) {
+      EXPECT_EQ(e.code, Code::kBadModel) << f;
+      EXPECT_NE(e.message.find("NaN"), std::string::npos) << f << ": " << e.message;
+    }
+  }
+}
+
 // A valid model offered for the wrong role is refused, and the models already loaded stay.
 TEST(Hostile, ModelOfferedForTheWrongRoleIsBadModel) {
   using Role = dfs::Checker::Role;
