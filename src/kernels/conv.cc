@@ -6,7 +6,6 @@
 // packed layout is therefore exactly f32_gemm_pack of the HWIO weights viewed as [kh*kw*cin][cout].
 #include <algorithm>
 #include <cassert>
-#include <cstring>
 
 #include "kernels/kernels.h"
 #include "kernels/kernels_simd.h"
@@ -16,6 +15,29 @@ namespace dfs {
 namespace {
 // Stack budget for one im2col chunk (24 KiB): well inside L1 together with a weight panel.
 constexpr int kIm2colFloats = 6144;
+
+using namespace simd;
+
+// Copies and zero-fills of a few dozen floats, inline. memcpy/memset calls here were 7% of the
+// BlazeFace forward in wasm (a call into libc's byte loop per kernel row of every pixel).
+DFS_INLINE void copy_floats(float* d, const float* s, size_t n) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) store(d + i, load(s + i));
+  switch (n - i) {  // spelled out: a tail loop would be turned back into a memcpy call
+    case 3: d[i + 2] = s[i + 2]; [[fallthrough]];
+    case 2: d[i + 1] = s[i + 1]; [[fallthrough]];
+    case 1: d[i] = s[i];
+  }
+}
+DFS_INLINE void zero_floats(float* d, size_t n) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) store(d + i, zero());
+  switch (n - i) {
+    case 3: d[i + 2] = 0.f; [[fallthrough]];
+    case 2: d[i + 1] = 0.f; [[fallthrough]];
+    case 1: d[i] = 0.f;
+  }
+}
 }  // namespace
 
 size_t f32_conv_packed_size(int kh, int kw, int cin, int cout) {
@@ -47,17 +69,17 @@ void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride,
       for (int ky = 0; ky < kh; ky++, dst += run) {
         const int iy = iy0 + ky;
         if (iy < 0 || iy >= in.h) {
-          std::memset(dst, 0, run * sizeof(float));
+          zero_floats(dst, run);
         } else if (cols_inside) {
-          std::memcpy(dst, in.px(iy, ix0), run * sizeof(float));
+          copy_floats(dst, in.px(iy, ix0), run);
         } else {
           for (int kx = 0; kx < kw; kx++) {
             const int ix = ix0 + kx;
             float* d = dst + size_t(kx) * cin;
             if (ix < 0 || ix >= in.w) {
-              std::memset(d, 0, size_t(cin) * sizeof(float));
+              zero_floats(d, size_t(cin));
             } else {
-              std::memcpy(d, in.px(iy, ix), size_t(cin) * sizeof(float));
+              copy_floats(d, in.px(iy, ix), size_t(cin));
             }
           }
         }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <vector>
 
 #include "kernels/kernels.h"
 #include "kernels/kernels_simd.h"
@@ -39,12 +40,13 @@ __attribute__((noinline)) void act_tile(float* c, size_t ldc, int rows, int nc) 
   }
 }
 
-// One MR x 8 output tile: c[i][0..nc) = act(bias + sum_k a[i][k] * w[k][0..nc)).
+// One MR x 8 output tile: c[i][0..nc) = act(bias + sum_k a[i][k] * w[k][0..nc) + r[i][0..rn)).
 // Accumulation starts from the bias and adds k in increasing order, as the reference does, so the
-// result is bit-identical to f32_gemm_ref when neither is compiled with FMA contraction.
+// result is bit-identical to f32_gemm_ref when neither is compiled with FMA contraction. The
+// residual r (null: none) has rn valid columns in this tile (0..8), the rest count as zero.
 template <int MR>
 DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act act, float* c,
-                          size_t ldc, int nc) {
+                          size_t ldc, int nc, const float* r, size_t ldr, int rn) {
   const float* ap[MR];
   DFS_UNROLL for (int i = 0; i < MR; i++) ap[i] = a + i * lda;
   f32x4 acc0[MR], acc1[MR];
@@ -63,6 +65,21 @@ DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act
       const f32x4 x = load_splat(ap[i] + k);
       acc0[i] = madd(x, w0, acc0[i]);
       acc1[i] = madd(x, w1, acc1[i]);
+    }
+  }
+  if (r && rn == NR) {
+    DFS_UNROLL for (int i = 0; i < MR; i++) {
+      acc0[i] = add(acc0[i], load(r + i * ldr));
+      acc1[i] = add(acc1[i], load(r + i * ldr + 4));
+    }
+  } else if (r && rn > 0) {
+    DFS_UNROLL for (int i = 0; i < MR; i++) {
+      if (rn >= 4) {
+        acc0[i] = add(acc0[i], load(r + i * ldr));
+        if (rn > 4) acc1[i] = add(acc1[i], load_partial(r + i * ldr + 4, rn - 4));
+      } else {
+        acc0[i] = add(acc0[i], load_partial(r + i * ldr, rn));
+      }
     }
   }
   if (act == Act::kRelu || act == Act::kRelu6) {
@@ -87,13 +104,10 @@ DFS_INLINE void gemm_tile(int K, const float* a, size_t lda, const float* w, Act
   }
 }
 
-template <int MR>
-void gemm_tile_rows(int rows, int K, const float* a, size_t lda, const float* w, Act act, float* c,
-                    size_t ldc, int nc) {
-  if constexpr (MR > 1) {
-    if (rows < MR) return gemm_tile_rows<MR - 1>(rows, K, a, lda, w, act, c, ldc, nc);
-  }
-  gemm_tile<MR>(K, a, lda, w, act, c, ldc, nc);
+// Per-thread scratch for remainder rows (grows to the largest K seen; no allocation after).
+std::vector<float>& scratch_a() {
+  static thread_local std::vector<float> v;
+  return v;
 }
 
 }  // namespace
@@ -124,7 +138,7 @@ void f32_gemm_pack(int K, int N, const float* w_kn, const float* bias, float* pa
 namespace detail {
 
 void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float* packed, Act act,
-                   float* c, size_t ldc) {
+                   float* c, size_t ldc, const float* r, size_t ldr, int rc) {
   assert(M >= 0 && K >= 1 && N >= 1 && a && packed && c);
   constexpr int MR = DFS_GEMM_MR;
   const int np = (N + NR - 1) / NR;
@@ -143,11 +157,27 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
   // Sigmoid and swish are not applied in the micro-kernel (see act_tile); only the clamps are.
   const bool transcendental = act == Act::kSigmoid || act == Act::kSwish;
   const Act clamp = transcendental ? Act::kNone : act;
-  auto tile = [&](int rows, const float* ar, const float* w, float* cp, int nc) {
+  // Tile (row m, panel p): its residual rows and how many of its 8 columns the residual has.
+  auto tile = [&](int rows, int m, int p, const float* w, float* cp, int nc) {
+    const float* ar = a + size_t(m) * lda;
+    const float* rp = r ? r + size_t(m) * ldr + size_t(p) * NR : nullptr;
+    const int rn = r ? std::clamp(rc - p * NR, 0, NR) : 0;
     if (rows == MR) {
-      gemm_tile<MR>(K, ar, lda, w, clamp, cp, ldc, nc);
+      gemm_tile<MR>(K, ar, lda, w, clamp, cp, ldc, nc, rp, ldr, rn);
+    } else if (rows == 1) {  // FC layers and squeeze-excitation (M = 1)
+      gemm_tile<1>(K, ar, lda, w, clamp, cp, ldc, nc, rp, ldr, rn);
     } else {
-      gemm_tile_rows<MR - 1>(rows, K, ar, lda, w, clamp, cp, ldc, nc);
+      // The last 2..MR-1 rows of a GEMM: the MR-row kernel over rows copied into a scratch
+      // tile (missing rows zero), then only the valid rows copied out. At most one strip per
+      // call, and one kernel instantiation instead of MR-2 more (each ~1.5 KB of wasm).
+      std::vector<float>& sa = scratch_a();
+      sa.assign(size_t(MR) * K, 0.f);
+      for (int i = 0; i < rows; i++) std::copy(ar + i * lda, ar + i * lda + K, sa.data() + size_t(i) * K);
+      float sr[MR * NR] = {}, sc[MR * NR];
+      if (rp)
+        for (int i = 0; i < rows; i++) std::copy(rp + i * ldr, rp + i * ldr + rn, sr + i * NR);
+      gemm_tile<MR>(K, sa.data(), size_t(K), w, clamp, sc, NR, nc, rp ? sr : nullptr, NR, rn);
+      for (int i = 0; i < rows; i++) std::copy(sc + i * NR, sc + i * NR + nc, cp + i * ldc);
     }
   };
 
@@ -160,8 +190,8 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
     for (int m = 0; m < M; m += MR) {
       const int rows = std::min(MR, M - m);
       for (int p = 0; p < np; p++)
-        tile(rows, a + size_t(m) * lda, packed + size_t(p) * pstride,
-             c + size_t(m) * ldc + size_t(p) * NR, std::min(NR, N - p * NR));
+        tile(rows, m, p, packed + size_t(p) * pstride, c + size_t(m) * ldc + size_t(p) * NR,
+             std::min(NR, N - p * NR));
       if (!transcendental) continue;
       if (ldc == size_t(N)) {
         f32_act(size_t(rows) * N, c + size_t(m) * ldc, act);
@@ -180,7 +210,7 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
       for (int m = m0; m < m0 + mb; m += MR) {
         const int rows = std::min(MR, m0 + mb - m);
         float* cp = c + size_t(m) * ldc + size_t(p) * NR;
-        tile(rows, a + size_t(m) * lda, w, cp, nc);
+        tile(rows, m, p, w, cp, nc);
         if (act == Act::kSigmoid) act_tile<Act::kSigmoid>(cp, ldc, rows, nc);
         if (act == Act::kSwish) act_tile<Act::kSwish>(cp, ldc, rows, nc);
       }
@@ -192,6 +222,12 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
 
 void f32_gemm(int M, int K, int N, const float* a, const float* packed, Act act, float* c) {
   detail::f32_gemm_rows(M, K, N, a, size_t(K), packed, act, c, size_t(N));
+}
+
+void f32_gemm_add(int M, int K, int N, const float* a, const float* packed, const float* r, int rc,
+                  Act act, float* c) {
+  assert(r && rc >= 1 && rc <= N);
+  detail::f32_gemm_rows(M, K, N, a, size_t(K), packed, act, c, size_t(N), r, size_t(rc), rc);
 }
 
 }  // namespace dfs

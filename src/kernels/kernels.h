@@ -39,6 +39,13 @@ void f32_gemm_ref(int M, int K, int N, const float* a, const float* w_kn, const 
 size_t f32_gemm_packed_size(int K, int N);
 void f32_gemm_pack(int K, int N, const float* w_kn, const float* bias, float* packed);
 void f32_gemm(int M, int K, int N, const float* a, const float* packed, Act act, float* c);
+// A 1x1 convolution and the residual add after it in one pass (BlazeFace's blocks):
+// c[m][n] = act(sum_k a[m][k]*w[k][n] + b[n] + (n < rc ? r[m][n] : 0)), r has row stride rc <= N.
+// Same arithmetic order as f32_gemm (act none) followed by f32_add, so the results are identical.
+void f32_gemm_add_ref(int M, int K, int N, const float* a, const float* w_kn, const float* bias,
+                      const float* r, int rc, Act act, float* c);
+void f32_gemm_add(int M, int K, int N, const float* a, const float* packed, const float* r, int rc,
+                  Act act, float* c);
 
 // ---- Elementwise / pooling ----
 // out[p][c] = act(a[p][c] + (c < cb ? b[p][c] : 0)); a and out have ca channels, b has cb <= ca

@@ -72,6 +72,12 @@ void f32_gemm_ref(int M, int K, int N, const float* a, const float* w, const flo
     }
 }
 
+void f32_gemm_add_ref(int M, int K, int N, const float* a, const float* w, const float* bias,
+                      const float* r, int rc, Act act, float* c) {
+  f32_gemm_ref(M, K, N, a, w, bias, Act::kNone, c);
+  f32_add_ref(size_t(M), N, c, rc, r, act, c);
+}
+
 void f32_add_ref(size_t pixels, int ca, const float* a, int cb, const float* b, Act act,
                  float* out) {
   assert(cb <= ca);

@@ -73,7 +73,8 @@ constexpr int kGemmNR = 8;
 
 // GEMM over M rows with explicit row strides (the im2col conv feeds it a stack buffer).
 // packed is f32_gemm_pack's layout.
+// r (row stride ldr, rc <= N valid channels, the rest zero) is added before act when not null.
 void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float* packed, Act act,
-                   float* c, size_t ldc);
+                   float* c, size_t ldc, const float* r = nullptr, size_t ldr = 0, int rc = 0);
 
 }  // namespace dfs::detail

@@ -138,6 +138,40 @@ BlazeFace::BlazeFace(const WeightsFile& wf) : header_(wf.header()) {
   scores_.resize(ns);
   boxes_.resize(nb * 16);
 
+  // Fuse each 1x1 conv with the residual add right after it when nothing else reads the conv's
+  // output: one pass adds the shortcut in the GEMM's registers instead of writing the conv output
+  // and reading it back (BlazeFace's blocks all end this way). Before the arena plan, so that
+  // the fused op's output never shares memory with its inputs.
+  {
+    std::vector<int> readers(slots_.size(), 0);
+    for (const Op& op : ops_) {
+      readers[op.in0]++;
+      if (op.in1 >= 0) readers[op.in1]++;
+    }
+    for (int id : score_ids_) readers[id]++;
+    for (int id : box_ids_) readers[id]++;
+    std::vector<Op> fused;
+    for (size_t i = 0; i < ops_.size(); i++) {
+      Op& op = ops_[i];
+      if (op.kind == OpKind::kConv1x1 && op.act == Act::kNone && i + 1 < ops_.size()) {
+        const Op& add = ops_[i + 1];
+        if (add.kind == OpKind::kAdd && add.in0 == op.out && add.in1 != op.out &&
+            readers[op.out] == 1) {
+          op.kind = OpKind::kConv1x1Add;
+          op.in1 = add.in1;
+          op.act = add.act;
+          op.out = add.out;
+          fused_ops_++;
+          fused.push_back(std::move(op));
+          i++;
+          continue;
+        }
+      }
+      fused.push_back(std::move(op));
+    }
+    ops_ = std::move(fused);
+  }
+
   // Arena plan: each activation lives from its producer to its last reader; slots reuse memory
   // first-fit, so peak memory is the largest live set, not the sum of all tensors.
   std::vector<int> last(slots_.size(), -1), first(slots_.size(), -1);
@@ -194,6 +228,16 @@ void BlazeFace::forward(const Probe* probe) {
         else
           f32_gemm(in.h * in.w, in.c, out.c, in.data, op.packed.data(), op.act, out.data);
         break;
+      case OpKind::kConv1x1Add: {
+        const Tensor r = view(op.in1);
+        if (reference_)
+          f32_gemm_add_ref(in.h * in.w, in.c, out.c, in.data, op.w.data(), op.b.data(), r.data, r.c,
+                           op.act, out.data);
+        else
+          f32_gemm_add(in.h * in.w, in.c, out.c, in.data, op.packed.data(), r.data, r.c, op.act,
+                       out.data);
+        break;
+      }
       case OpKind::kDwConv:
         (reference_ ? f32_dwconv_ref : f32_dwconv)(in, op.w.data(), op.b.data(), op.k, op.stride,
                                                    op.pad_top, op.pad_left, op.act, out);

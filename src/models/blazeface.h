@@ -24,6 +24,8 @@ class BlazeFace {
   const InputNorm& norm() const { return norm_; }
   int num_boxes() const { return num_boxes_; }
   const Json& header() const { return header_; }
+  // How many 1x1 conv + residual add pairs run as one fused op.
+  int fused_ops() const { return fused_ops_; }
 
   // The input slot (H x W x 3, already normalized) to fill before forward().
   float* input() { return arena_.at(slots_[input_id_].off); }
@@ -35,7 +37,9 @@ class BlazeFace {
   void set_reference(bool ref) { reference_ = ref; }
 
  private:
-  enum class OpKind { kConv, kConv1x1, kDwConv, kAdd, kMaxPool, kResize };
+  // kConv1x1Add: a 1x1 conv fused at load with the residual add that alone reads it (in1 is
+  // the shortcut, act the add's).
+  enum class OpKind { kConv, kConv1x1, kConv1x1Add, kDwConv, kAdd, kMaxPool, kResize };
   struct Op {
     OpKind kind;
     int in0 = -1, in1 = -1, out = -1;  // activation ids
@@ -51,7 +55,7 @@ class BlazeFace {
   Tensor view(int id) const;
 
   Json header_;
-  int in_h_ = 0, in_w_ = 0, num_boxes_ = 0, input_id_ = -1;
+  int in_h_ = 0, in_w_ = 0, num_boxes_ = 0, input_id_ = -1, fused_ops_ = 0;
   InputNorm norm_;
   std::vector<Slot> slots_;
   std::vector<Op> ops_;

@@ -206,6 +206,9 @@ static void golden_check(const char* kind, bool reference) {
   WeightsFile wf = WeightsFile::parse(b.data(), b.size());
   BlazeFace net(wf);
   net.set_reference(reference);
+  // Every BlazeFace block ends in 1x1 conv + residual add: those run fused (and the goldens
+  // below check the fused ops).
+  EXPECT_GE(net.fused_ops(), 8) << kind;
   const int H = net.input_h(), W = net.input_w(), N = net.num_boxes();
   float* in = net.input();
   for (int y = 0; y < H; y++)

@@ -186,6 +186,37 @@ inline std::string sweep_gemm() {
   return r.result("gemm");
 }
 
+// 1x1 conv + residual add in one pass, against gemm_ref then add_ref: identical arithmetic, so
+// the tolerance is the GEMM's. Residual channel counts below N exercise the zero-pad per panel.
+inline std::string sweep_gemm_add() {
+  Report r;
+  Rng rng(7);
+  const int shapes[][3] = {{1, 1, 1},   {5, 3, 8},    {6, 24, 24},  {7, 24, 28},  {13, 9, 17},
+                           {64, 28, 32}, {97, 48, 56}, {300, 88, 96}, {1000, 24, 28}, {49, 520, 40}};
+  int i = 0;
+  for (auto& s : shapes) {
+    const int M = s[0], K = s[1], N = s[2];
+    for (int rc : {N, N - 1, N - 4, N - 8, 3, 1}) {
+      if (rc < 1 || rc > N) continue;
+      const Act act = i++ % 2 ? Act::kRelu : Act::kNone;
+      const float ws = 2.f / std::sqrt(float(K));
+      std::vector<float> a = rng.vec(size_t(M) * K, -1.f, 1.f);
+      std::vector<float> w = rng.vec(size_t(K) * N, -ws, ws);
+      std::vector<float> b = rng.vec(size_t(N), -1.f, 1.f);
+      std::vector<float> res = rng.vec(size_t(M) * rc, -1.f, 1.f);
+      std::vector<float> want(size_t(M) * N);
+      f32_gemm_add_ref(M, K, N, a.data(), w.data(), b.data(), res.data(), rc, act, want.data());
+      std::vector<float> packed(f32_gemm_packed_size(K, N));
+      f32_gemm_pack(K, N, w.data(), b.data(), packed.data());
+      Guarded got(size_t(M) * N);
+      f32_gemm_add(M, K, N, a.data(), packed.data(), res.data(), rc, act, got.data());
+      r.check(fmt("gemm_add M=%d K=%d N=%d rc=%d act=%s", M, K, N, rc, act_name(act)), got, want,
+              kTol);
+    }
+  }
+  return r.result("gemm_add");
+}
+
 // ---- Depthwise ---------------------------------------------------------------------------------
 inline void dwconv_case(Report& r, Rng& rng, int H, int W, int C, int k, int s, int pt, int pl,
                         int OH, int OW, Act act, bool with_bias) {
@@ -424,6 +455,7 @@ struct Sweep {
   std::string (*run)();
 };
 inline const Sweep kAllSweeps[] = {{"gemm", sweep_gemm},
+                                   {"gemm_add", sweep_gemm_add},
                                    {"dwconv", sweep_dwconv},
                                    {"conv", sweep_conv},
                                    {"add", sweep_add},

@@ -9,6 +9,7 @@ namespace dfs::sweeps {
 namespace {
 
 TEST(KernelSweep, Gemm) { EXPECT_EQ(sweep_gemm(), ""); }
+TEST(KernelSweep, GemmAdd) { EXPECT_EQ(sweep_gemm_add(), ""); }
 TEST(KernelSweep, Dwconv) { EXPECT_EQ(sweep_dwconv(), ""); }
 TEST(KernelSweep, Conv) { EXPECT_EQ(sweep_conv(), ""); }
 TEST(KernelSweep, Add) { EXPECT_EQ(sweep_add(), ""); }
