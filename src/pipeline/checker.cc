@@ -2,16 +2,19 @@
 #include "pipeline/checker.h"
 
 #include <algorithm>
-#include <chrono>
+#include <time.h>
 
 #include "core/status.h"
 #include "models/efficientnet.h"
 
 namespace dfs {
 
+// POSIX monotonic clock rather than std::chrono::steady_clock: libc++'s now() can throw
+// system_error, whose message formatting pulled printf and long-double math (~12 KB) into wasm.
 static double now_ms() {
-  using namespace std::chrono;
-  return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
 }
 
 Checker::Checker() = default;

@@ -2,6 +2,7 @@
 #include "pipeline/detect.h"
 
 #include <algorithm>
+#include <numeric>
 #include <cmath>
 
 #include "core/status.h"
@@ -189,6 +190,16 @@ std::vector<Detection> FaceDetector::detect_region(const Image& img, float x, fl
                                                    float min_score) {
   const int H = net_.input_h(), W = net_.input_w();
   resample_region(img, x, y, side, side, W, H, 0.f, rgb_.data());
+  return detect_resampled(rgb_.data(), size_t(W) * 3, x, y, side, min_score);
+}
+
+std::vector<Detection> FaceDetector::detect_resampled(const float* rgb, size_t row_stride, float x,
+                                                      float y, float side, float min_score) {
+  const int H = net_.input_h(), W = net_.input_w();
+  if (rgb != rgb_.data())
+    for (int r = 0; r < H; r++)
+      std::copy(rgb + r * row_stride, rgb + r * row_stride + size_t(W) * 3,
+                rgb_.data() + size_t(r) * W * 3);
   net_.norm().apply(rgb_.data(), size_t(H) * W, net_.input());
   net_.forward();
   if (min_score < 0) min_score = dec_.min_score;
@@ -226,15 +237,46 @@ std::vector<Detection> detect_faces(const Image& img, FaceDetector* short_range,
   // Small faces in big photos: overlapping tiles at a scale where a ~40px face is ~12px in the
   // full-range input. Overlap > the largest face a tile misses, so each face is whole in one.
   if (opt.tiles && full_range && S > 1000) {
-    const float tile = 640, step = 480;
-    for (float ty = 0;; ty += step) {
-      float yy = std::min(ty, std::max(0.f, H - tile));
-      for (float tx = 0;; tx += step) {
-        float xx = std::min(tx, std::max(0.f, W - tile));
-        run(full_range, xx, yy, tile);
-        if (xx + tile >= W) break;
+    const int tile = 640, step = 480, in = full_range->model().input_w();
+    // Tile origins lie on a grid of g source pixels (g / scale is whole), so every tile is an
+    // exact window of ONE downscale of the whole photo at the tile scale: the overlapping tiles
+    // then cost one pass over the photo instead of one each (2.7x fewer pixels read at 1280x720).
+    const int g = tile / std::gcd(tile, in);
+    const double scale = double(tile) / in;
+    auto last_origin = [&](int size) { return size > tile ? (size - tile) / g * g : 0; };
+    std::vector<std::pair<int, int>> origins;
+    // The last tile of a row/column is moved back onto the grid: it may stop up to g-1 pixels
+    // short of the edge (the whole-photo passes still see those).
+    const int last_x = last_origin(img.w), last_y = last_origin(img.h);
+    for (int ty = 0;; ty += step) {
+      const int yy = std::min(ty, last_y);
+      for (int tx = 0;; tx += step) {
+        const int xx = std::min(tx, last_x);
+        origins.push_back({xx, yy});
+        if (xx == last_x) break;
       }
-      if (yy + tile >= H) break;
+      if (yy == last_y) break;
+    }
+    int dw = 0, dh = 0;  // downscaled extent that holds every tile window
+    for (auto& o : origins) {
+      dw = std::max(dw, int(std::lround(o.first / scale)) + in);
+      dh = std::max(dh, int(std::lround(o.second / scale)) + in);
+    }
+    // Past a budget (giant photos) the per-tile resampling keeps memory flat instead.
+    constexpr size_t kSharedFloats = size_t(8) << 20;
+    if (size_t(dw) * dh * 3 <= kSharedFloats) {
+      std::vector<float> down(size_t(dw) * dh * 3);
+      resample_region(img, 0.f, 0.f, float(dw * scale), float(dh * scale), dw, dh, 0.f,
+                      down.data());
+      for (auto& o : origins) {
+        const size_t col = size_t(std::lround(o.first / scale)), row = size_t(std::lround(o.second / scale));
+        auto r = full_range->detect_resampled(down.data() + (row * dw + col) * 3, size_t(dw) * 3,
+                                              float(o.first), float(o.second), float(tile),
+                                              opt.min_score);
+        all.insert(all.end(), r.begin(), r.end());
+      }
+    } else {
+      for (auto& o : origins) run(full_range, float(o.first), float(o.second), float(tile));
     }
   }
   float iou_t = short_range ? short_range->decode().nms_iou

@@ -54,6 +54,10 @@ class FaceDetector {
   // detections in source pixels.
   std::vector<Detection> detect_region(const Image& img, float x, float y, float side,
                                        float min_score);
+  // The same for a region already resampled to the input size: input_h rows of input_w RGB
+  // floats (0..255) at `rgb`, `row_stride` floats apart; (x, y, side) maps it back to the photo.
+  std::vector<Detection> detect_resampled(const float* rgb, size_t row_stride, float x, float y,
+                                          float side, float min_score);
   BlazeFace& model() { return net_; }
   const DecodeOptions& decode() const { return dec_; }
   const std::vector<Anchor>& anchors() const { return anchors_; }
