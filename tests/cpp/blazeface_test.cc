@@ -34,30 +34,6 @@ Code parse_code(const std::vector<uint8_t>& b) {
   return Code::kOk;
 }
 
-void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; i++) b[at + i] = uint8_t(v >> (8 * i));
-}
-void fix_crc(std::vector<uint8_t>& b) { put32(b, b.size() - 4, crc32_ieee(b.data(), b.size() - 4)); }
-
-// Rewrites the JSON header, re-lays out the data section behind it and recomputes the checksum,
-// so a test reaches the validation that sits behind the CRC.
-std::vector<uint8_t> with_header(const std::vector<uint8_t>& b, const std::string& from,
-                                 const std::string& to) {
-  uint32_t len = b[12] | b[13] << 8 | b[14] << 16 | uint32_t(b[15]) << 24;
-  std::string json(b.begin() + 16, b.begin() + 16 + len);
-  size_t at = json.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  std::string j2 = json.substr(0, at) + to + json.substr(at + from.size());
-  size_t old_start = (16 + len + 63) / 64 * 64, new_start = (16 + j2.size() + 63) / 64 * 64;
-  std::vector<uint8_t> out(new_start);
-  std::copy(b.begin(), b.begin() + 12, out.begin());
-  put32(out, 12, uint32_t(j2.size()));
-  std::copy(j2.begin(), j2.end(), out.begin() + 16);
-  out.insert(out.end(), b.begin() + old_start, b.end());
-  fix_crc(out);
-  return out;
-}
-
 }  // namespace
 
 TEST(Weights, ParsesShippedModels) {
@@ -105,24 +81,24 @@ TEST(Weights, RejectsBadFiles) {
     EXPECT_EQ(parse_code(t), Code::kBadModel) << "truncated at " << cut;
   }
   b = good;
-  put32(b, 8, 7);
+  put_le32(b, 8, 7);
   fix_crc(b);
   EXPECT_EQ(parse_code(b), Code::kBadModel);  // version
   b = good;
-  put32(b, 12, 0x7fffffff);
+  put_le32(b, 12, 0x7fffffff);
   fix_crc(b);
   EXPECT_EQ(parse_code(b), Code::kBadModel);  // header length past the end
   // Lies about a tensor behind a valid checksum: offset past the end, size not matching shape.
-  EXPECT_EQ(parse_code(with_header(good, "\"offset\":0,", "\"offset\":9e9,")), Code::kBadModel);
-  EXPECT_EQ(parse_code(with_header(good, "\"nbytes\":", "\"nbytes\":1")), Code::kBadModel);
-  EXPECT_EQ(parse_code(with_header(good, "\"dtype\":\"f16\"", "\"dtype\":\"q4\"")), Code::kBadModel);
-  EXPECT_EQ(parse_code(with_header(good, "{\"kind\"", "[\"kind\"")), Code::kBadModel);
+  EXPECT_EQ(parse_code(edit_header(good, "\"offset\":0,", "\"offset\":9e9,")), Code::kBadModel);
+  EXPECT_EQ(parse_code(edit_header(good, "\"nbytes\":", "\"nbytes\":1")), Code::kBadModel);
+  EXPECT_EQ(parse_code(edit_header(good, "\"dtype\":\"f16\"", "\"dtype\":\"q4\"")), Code::kBadModel);
+  EXPECT_EQ(parse_code(edit_header(good, "{\"kind\"", "[\"kind\"")), Code::kBadModel);
 }
 
 TEST(Weights, GraphValidationNamesTheProblem) {
   auto good = model_bytes("short");
   // A tensor with a different shape than the op expects fails loading with a clear message.
-  auto b = with_header(good, "\"t3\":[64,64,24]", "\"t3\":[64,64,25]");
+  auto b = edit_header(good, "\"t3\":[64,64,24]", "\"t3\":[64,64,25]");
   WeightsFile wf = WeightsFile::parse(b.data(), b.size());
   try {
     BlazeFace net(wf);

@@ -31,6 +31,10 @@ extern "C" const char* __ubsan_default_options() {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
+using dfs_test::edit_header;
+using dfs_test::fix_crc;
+using dfs_test::le32;
+using dfs_test::put_le32;
 
 void append(void* ctx, void* data, int size) {
   auto* out = static_cast<Bytes*>(ctx);
@@ -67,12 +71,6 @@ Bytes bmp(int w, int h) {
 
 void put_be32(Bytes& b, size_t at, uint32_t v) {
   for (int i = 0; i < 4; i++) b[at + i] = uint8_t(v >> (24 - 8 * i));
-}
-void put_le32(Bytes& b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; i++) b[at + i] = uint8_t(v >> (8 * i));
-}
-uint32_t le32(const Bytes& b, size_t at) {
-  return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
 }
 
 // Offset of the first JPEG segment with this marker (at its 0xFF), or npos.
@@ -335,26 +333,6 @@ namespace {
 
 Bytes shipped(const char* kind) {
   return dfs_test::read_file(dfs_test::repo_path(std::string("models/blazeface_") + kind + ".dfs"));
-}
-
-void fix_crc(Bytes& b) { put_le32(b, b.size() - 4, dfs::crc32_ieee(b.data(), b.size() - 4)); }
-
-// Replaces the first `from` in the JSON header by `to`, re-pads the data section and fixes the CRC.
-Bytes edit_header(const Bytes& b, const std::string& from, const std::string& to) {
-  const uint32_t len = le32(b, 12);
-  std::string json(b.begin() + 16, b.begin() + 16 + len);
-  const size_t at = json.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at == std::string::npos) return b;
-  json.replace(at, from.size(), to);
-  const size_t old_start = (16 + len + 63) / 64 * 64, new_start = (16 + json.size() + 63) / 64 * 64;
-  Bytes out(new_start, 0);
-  std::copy(b.begin(), b.begin() + 12, out.begin());
-  put_le32(out, 12, uint32_t(json.size()));
-  std::copy(json.begin(), json.end(), out.begin() + 16);
-  out.insert(out.end(), b.begin() + old_start, b.end());
-  fix_crc(out);
-  return out;
 }
 
 // Loads into a fresh checker (models replace each other by role) and returns the code.
