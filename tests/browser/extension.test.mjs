@@ -76,8 +76,15 @@ test('right-click path: the menu handler opens the result page, which fetches an
   if (!sw) sw = await context.waitForEvent('serviceworker', { timeout: 30000 });
   assert.match(sw.url(), /^chrome-extension:\/\/[a-p]{32}\/web\/extension\/background\.js$/);
   const extOrigin = new URL(sw.url()).origin;
-  // The menu item exists (update() rejects for an unknown id).
-  assert.equal(await sw.evaluate((id) => chrome.contextMenus.update(id, {}).then(() => 'ok', (e) => e.message), MENU_ID), 'ok');
+  // The menu item exists (update() rejects for an unknown id). The worker can be up before its
+  // runtime.onInstalled listener has run, so give the install event a few seconds.
+  let menu;
+  for (let i = 0; i < 50; i++) {
+    menu = await sw.evaluate((id) => chrome.contextMenus.update(id, {}).then(() => 'ok', (e) => e.message), MENU_ID);
+    if (menu === 'ok') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(menu, 'ok');
 
   const page = await context.newPage();
   await page.goto(`${siteUrl}/`);
