@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // Command-line checker: runs the same WebAssembly module the browser gets, over files and folders.
 //   deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] PATH...
-//   deepfake-shield eval DIR [--threshold T] [--model F]  (DIR: images and labels.csv: file,label)
+//   deepfake-shield eval DIR [--threshold T] [--model F] [--scores OUT.csv]
+//     (DIR: images and labels.csv: file,label; OUT.csv: file,label,fake,faces per image)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createChecker } from '../dist/index.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
 const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] PATH...
-       deepfake-shield eval DIR [--threshold T] [--model F]
+       deepfake-shield eval DIR [--threshold T] [--model F] [--scores OUT.csv]
 PATH: image files or folders (searched recursively). --model: a classifier .dfs instead of the
-shipped models/classifier.dfs. Exit: 0 all processed, 1 a file failed, 2 usage.`;
+shipped models/classifier.dfs. eval: DIR holds the images and labels.csv (file,label with
+REAL/FAKE); --scores writes each image's score (empty when no face was found).
+Exit: 0 all processed, 1 a file failed, 2 usage.`;
 
 function usage(msg) {
   if (msg) process.stderr.write(`deepfake-shield: ${msg}\n`);
@@ -19,7 +22,7 @@ function usage(msg) {
 }
 
 export function parseArgs(argv) {
-  const o = { json: false, threshold: null, tiles: true, heatmap: false, model: null, paths: [], cmd: 'check' };
+  const o = { json: false, threshold: null, tiles: true, heatmap: false, model: null, scores: null, paths: [], cmd: 'check' };
   const args = [...argv];
   if (args[0] === 'eval') { o.cmd = 'eval'; args.shift(); }
   while (args.length) {
@@ -36,6 +39,10 @@ export function parseArgs(argv) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args.shift();
       if (!v) usage('--model needs a file');
       o.model = v;
+    } else if (o.cmd === 'eval' && (a === '--scores' || a.startsWith('--scores='))) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args.shift();
+      if (!v) usage('--scores needs an output file');
+      o.scores = v;
     } else if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); process.exit(0); }
     else if (a.startsWith('-') && a !== '-') usage(`unknown option ${a}`);
     else o.paths.push(a);
@@ -111,7 +118,7 @@ async function checkFiles(checker, o) {
     }
     process.stdout.write(line + '\n');
   }
-  if (!o.json && checker.hasClassifier) process.stdout.write(`(threshold ${threshold}; a score is evidence, not proof)\n`);
+  if (!o.json && checker.hasClassifier) process.stdout.write(`(threshold ${r4(threshold)}; a score is evidence, not proof)\n`);
   return failed ? 1 : 0;
 }
 
@@ -157,15 +164,18 @@ async function evaluate(checker, o) {
   for (const r of rows) if (r.label !== 'REAL' && r.label !== 'FAKE') usage(`labels.csv: label must be REAL or FAKE, got '${r.label}' for ${r.file}`);
   if (!checker.hasClassifier) usage('eval needs a classifier model (models/classifier.dfs)');
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
-  const scores = [], labels = [];
+  const scores = [], labels = [], csv = ['file,label,fake,faces'];
   let noFace = 0, failed = 0;
   rows.forEach((row, i) => {
+    // An image without a judged face counts as 0.5 (no evidence either way) in the metrics.
     let s = 0.5;
     try {
       const bytes = fs.readFileSync(path.join(dir, row.file));
       const r = checker.checkSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { tiles: o.tiles });
       if (r.fake == null) noFace++; else s = r.fake;
+      csv.push(`${row.file},${row.label},${r.fake ?? ''},${r.faces.length}`);
     } catch (e) {
+      csv.push(`${row.file},${row.label},,`);
       failed++;
       process.stderr.write(`\n${row.file}: ${e.code || 'READ_FAILED'}: ${e.message}\n`);
     }
@@ -177,6 +187,7 @@ async function evaluate(checker, o) {
     }
   });
   if (process.stderr.isTTY || process.env.DFS_PROGRESS) process.stderr.write('\n');
+  if (o.scores) fs.writeFileSync(o.scores, csv.join('\n') + '\n');
   const m = metrics(scores, labels, threshold);
   const out = { dir, ...m, no_face: noFace, errors: failed };
   for (const k of ['auc', 'logloss', 'accuracy', 'tpr', 'fpr']) if (out[k] != null) out[k] = r4(out[k]);

@@ -90,3 +90,49 @@ test('eval metrics: AUC by ranks with ties, log loss, rates at the threshold', (
   assert.equal(m.fpr, 0.5);
   assert.ok(Math.abs(m.logloss - -(Math.log(0.9) + Math.log(0.8) + Math.log(0.4) + Math.log(0.4)) / 4) < 1e-12);
 });
+
+test('eval over a labelled folder: metrics line, --scores CSV with each image\'s score, a broken file counted', { skip: SKIP_SHARED }, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-eval-'));
+  const pick = [['lfw-real/real-0000.jpg', 'REAL'], ['lfw-real/real-0003.jpg', 'REAL'],
+    ['seed-examples/adi_fake.png', 'FAKE'], ['seed-examples/donald_bean_2.jpg', 'FAKE']];
+  const lines = ['file,label'];
+  pick.forEach(([src, label], i) => {
+    const name = `img${i}${path.extname(src)}`;
+    fs.copyFileSync(path.join(SHARED, 'testdata', src), path.join(tmp, name));
+    lines.push(`${name},${label}`);
+  });
+  fs.writeFileSync(path.join(tmp, 'labels.csv'), lines.join('\n') + '\n');
+  const out = path.join(tmp, 'scores.csv');
+  const r = run('eval', tmp, '--scores', out);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout);
+  assert.equal(m.n, 4);
+  assert.equal(m.errors, 0);
+  const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+  assert.deepEqual(rows[0], ['file', 'label', 'fake', 'faces']);
+  assert.equal(rows.length, 5);
+  // Each score is what the checker gives that image (the --json path, rounded to 4 places).
+  for (const [file, label, fake, faces] of rows.slice(1)) {
+    const one = JSON.parse(run('--json', path.join(tmp, file)).stdout);
+    assert.equal(label, lines.find((l) => l.startsWith(file + ',')).split(',')[1]);
+    assert.equal(Number(faces), one.faces.length);
+    if (one.fake == null) assert.equal(fake, '');
+    else assert.ok(Math.abs(Number(fake) - one.fake) <= 5e-5, `${file}: ${fake} vs ${one.fake}`);
+  }
+  // The metrics come from those scores (no-face images count 0.5).
+  const s = rows.slice(1).map((x) => (x[2] === '' ? 0.5 : Number(x[2])));
+  const y = rows.slice(1).map((x) => (x[1] === 'FAKE' ? 1 : 0));
+  const expect = metrics(s, y, m.threshold);
+  assert.equal(m.auc, Math.round(expect.auc * 1e4) / 1e4);
+  assert.equal(m.fpr, Math.round(expect.fpr * 1e4) / 1e4);
+
+  // A file that does not decode: an error row, exit 1, the rest still scored.
+  fs.writeFileSync(path.join(tmp, 'img1.jpg'), Buffer.from('truncated'));
+  const bad = run('eval', tmp, `--scores=${out}`);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /img1\.jpg: (UNSUPPORTED_FORMAT|DECODE_FAILED)/);
+  assert.equal(JSON.parse(bad.stdout).errors, 1);
+  assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n')[2].split(','), ['img1.jpg', 'REAL', '', '']);
+  assert.equal(run('eval', tmp, '--scores').status, 2);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});

@@ -12,6 +12,7 @@ import unittest
 import numpy as np
 import torch
 
+import calibrate_product
 import data
 import dfs_io
 import metrics
@@ -129,6 +130,38 @@ class ExportTest(unittest.TestCase):
         with torch.no_grad():
             got2 = back(x)
         self.assertLess(float((got2 - ref).abs().max()), 2e-2 * (1 + float(ref.abs().max())))
+
+
+class ProductCalibrationTest(unittest.TestCase):
+    def test_refit_recovers_logits_from_scores(self):
+        rng = np.random.default_rng(3)
+        y = rng.integers(0, 2, 2000)
+        z = rng.normal(0, 1.5, 2000) + 2.0 * (y - 0.5)
+        t_file = 0.8
+        rows = [(f"{i}.jpg", int(y[i]), float(metrics.sigmoid(z[i] / t_file))) for i in range(2000)]
+        rows.append(("noface.jpg", 0, None))
+        t, thr, rep = calibrate_product.calibrate(rows, t_file, 0.10)
+        self.assertAlmostEqual(t, metrics.fit_temperature(z, y), places=4)
+        self.assertEqual(rep["n_scored"], 2000)
+        self.assertEqual(rep["n_no_face"], 1)
+        self.assertLessEqual(rep["fpr@thr"], 0.10)
+        self.assertAlmostEqual(thr, metrics.threshold_for_fpr(metrics.sigmoid(z / t), y, 0.10), places=5)
+
+    def test_rewrite_keeps_tensor_bytes(self):
+        src = os.path.join(dfs_io.REPO, "models", "classifier.dfs")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "c.dfs")
+            rep = {"max_fpr": 0.1, "n_scored": 10, "n_no_face": 0, "tpr@thr": 0.5, "fpr@thr": 0.1}
+            calibrate_product.rewrite_calibration(src, 0.9, 0.61, rep, out_path=out)
+            h0, t0 = calibrate_product.parse_dfs(open(src, "rb").read())
+            h1, t1 = calibrate_product.parse_dfs(open(out, "rb").read())
+            self.assertEqual(h1["calibration"], {"temperature": 0.9, "threshold": 0.61})
+            self.assertEqual(h1["provenance"]["calibration"]["n_scored"], 10)
+            self.assertEqual(list(t0), list(t1))
+            for k in t0:
+                self.assertEqual(t0[k], t1[k])
+            for k in ("arch", "input", "preprocess", "kind", "name"):
+                self.assertEqual(h0[k], h1[k])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+import calibrate_product
 import data
 import dfs_io
 import metrics
@@ -99,6 +101,10 @@ def main():
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=dfs_io.DEFAULT_DFS)
+    ap.add_argument("--val-dir", default="/tmp/dfdc-val",
+                    help="validation images for the product-path calibration (outside the repo)")
+    ap.add_argument("--no-product-calibration", action="store_true",
+                    help="keep the PyTorch calibration of the export (see calibrate_product.py)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -177,6 +183,8 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    exported = {"sha": None}
+
     def checkpoint_and_eval():
         t0 = time.time()
         logits = predict(model, xval)
@@ -200,6 +208,7 @@ def main():
                     "train_minutes": m["train_minutes"], "trainer": "tools/train/train.py"})
                 nbytes, sha = dfs_io.export_dfs(model, args.out, header)
                 state["best"]["dfs_sha256"] = sha
+                exported["sha"] = sha
                 log(f"exported {args.out} ({nbytes} bytes, sha256 {sha[:16]}...)")
             else:
                 log("converter tools/convert/effnet_import.py not there yet: best kept in "
@@ -251,6 +260,18 @@ def main():
             ds.items = data.epoch_items(train_idx, labels, rng, args.sbi)
             log(f"epoch {state['epoch']} done")
     checkpoint_and_eval()
+    # The exported file's calibration was fitted on PyTorch logits; refit it on the scores the
+    # product itself gives (wasm engine, detector crop) when that engine is built here.
+    if (exported["sha"] and not args.no_product_calibration and shutil.which("node")
+            and os.path.exists(os.path.join(dfs_io.REPO, "dist", "deepfake-shield.wasm"))):
+        log("calibrating the export on the product's own scores (calibrate_product.py)")
+        rep = calibrate_product.run(args.val_dir, args.out, args.max_fpr, write=True, log=log)
+        state["best"]["product_calibration"] = rep["product_calibration"]
+        state["best"]["dfs_sha256"] = rep["dfs_sha256"]
+        log("product calibration " + json.dumps(rep["product_calibration"]))
+        with open(STATE + ".tmp", "w") as f:
+            json.dump(state, f, indent=1)
+        os.replace(STATE + ".tmp", STATE)
     log("done")
 
 

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Calibrates the shipped classifier on what the product computes, not on what PyTorch sees.
+
+train.py fits the temperature and the threshold on PyTorch logits of validation crops framed
+like the median product crop. The product frames each face with its own detector box, which
+varies around that median, so its scores on the same images differ a little (the threshold
+picked in PyTorch gave FPR 10.1% through the wasm engine). This tool runs the validation split
+through the real pipeline (`deepfake-shield eval --scores`: wasm module, BlazeFace, the
+product's crop), recovers each face's logit from its score and the file's temperature, refits
+the temperature on those logits, and picks the threshold with FPR <= --max-fpr on the
+validation reals. Images where the product finds no face carry no score and are left out (the
+product reports "no face found" for them).
+
+  /usr/bin/python3 tools/train/calibrate_product.py [--val-dir /tmp/dfdc-val] [--write]
+
+--write rewrites only the header's `calibration` (and a provenance note) of the .dfs; every
+tensor byte stays the same. The validation images are exported with export_val_dir.py when
+the folder does not exist yet (outside the repo; DFDC terms: research, non-commercial).
+"""
+import argparse
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "tools", "pt"))
+
+import metrics  # noqa: E402
+from dfs_format import _NP_DTYPE, encode_dfs, parse_dfs  # noqa: E402
+
+DEFAULT_DFS = os.path.join(REPO, "models", "classifier.dfs")
+SOURCE = "deepfake-shield eval (wasm pipeline: detector crop) on the validation split"
+
+
+def product_scores(val_dir, dfs_path):
+    """[(file, label 0/1, fake prob or None)] from the CLI's eval over val_dir with dfs_path."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "scores.csv")
+        cmd = ["node", os.path.join(REPO, "bin", "deepfake-shield.js"), "eval", val_dir,
+               "--model", dfs_path, "--scores", out]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode not in (0, 1) or not os.path.exists(out):
+            sys.exit(f"eval failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
+        summary = json.loads(r.stdout.strip().splitlines()[-1])
+        with open(out, newline="") as f:
+            rows = [(row["file"], 1 if row["label"] == "FAKE" else 0,
+                     float(row["fake"]) if row["fake"] else None) for row in csv.DictReader(f)]
+    return rows, summary
+
+
+def calibrate(rows, temperature, max_fpr):
+    """Refit on the product's scores. Returns (new temperature, threshold, report dict)."""
+    scored = [(y, p) for _, y, p in rows if p is not None]
+    y = np.array([s[0] for s in scored], dtype=np.int64)
+    p = np.clip(np.array([s[1] for s in scored], dtype=np.float64), 1e-7, 1 - 1e-7)
+    # The engine reports sigmoid(z / T): z = T * logit(p).
+    z = temperature * np.log(p / (1 - p))
+    m = metrics.evaluate(z, y, max_fpr)
+    report = {k: m[k] for k in ("auc", "logloss_cal", "temperature", "threshold",
+                                "tpr@thr", "fpr@thr", "bal_acc@thr")}
+    report.update(n_scored=int(len(y)), n_no_face=int(len(rows) - len(y)))
+    return m["temperature"], m["threshold"], report
+
+
+def rewrite_calibration(dfs_path, temperature, threshold, report, out_path=None):
+    """Writes the file again with a new header calibration; tensors byte-identical."""
+    with open(dfs_path, "rb") as f:
+        blob = f.read()
+    header, raw = parse_dfs(blob)
+    entries = []
+    for t in header["tensors"]:
+        dt, shape, data = raw[t["name"]]
+        entries.append((t["name"], dt, np.frombuffer(data, dtype=_NP_DTYPE[dt]).reshape(shape)))
+    header = dict(header)
+    header["calibration"] = {"temperature": float(temperature), "threshold": float(threshold)}
+    prov = dict(header.get("provenance", {}))
+    prov["calibration"] = {"fitted_on": SOURCE, "max_fpr": report["max_fpr"],
+                           "n_scored": report["n_scored"], "n_no_face": report["n_no_face"],
+                           "tpr": report["tpr@thr"], "fpr": report["fpr@thr"]}
+    header["provenance"] = prov
+    new = encode_dfs(header, entries)
+    _, raw2 = parse_dfs(new)
+    assert all(raw2[k][2] == raw[k][2] for k in raw), "tensor bytes changed"
+    with open(out_path or dfs_path, "wb") as f:
+        f.write(new)
+    return len(new), hashlib.sha256(new).hexdigest()
+
+
+def run(val_dir, dfs_path, max_fpr=0.10, write=False, log=print):
+    """Scores the validation split through the product, refits; with write, updates dfs_path.
+    Returns {"eval", "file_calibration", "product_calibration"[, "dfs_sha256"]}."""
+    if not os.path.exists(os.path.join(val_dir, "labels.csv")):
+        subprocess.run([sys.executable, os.path.join(HERE, "export_val_dir.py"), val_dir], check=True)
+    with open(dfs_path, "rb") as f:
+        header, _ = parse_dfs(f.read())
+    cal = header.get("calibration", {})
+    t_old, thr_old = float(cal.get("temperature", 1.0)), float(cal.get("threshold", 0.5))
+    rows, summary = product_scores(val_dir, dfs_path)
+    t_new, thr_new, rep = calibrate(rows, t_old, max_fpr)
+    rep["max_fpr"] = max_fpr
+    # The file's current calibration, on the same scores, for comparison.
+    probs = [p for _, _, p in rows if p is not None]
+    labels = [y for _, y, p in rows if p is not None]
+    tpr_old, fpr_old = metrics.rates(probs, labels, thr_old)
+    out = {"eval": summary,
+           "file_calibration": {"temperature": t_old, "threshold": thr_old, "tpr": tpr_old, "fpr": fpr_old},
+           "product_calibration": rep}
+    if write:
+        n, sha = rewrite_calibration(dfs_path, t_new, thr_new, rep)
+        out["dfs_sha256"] = sha
+        log(f"wrote {dfs_path}: {n} bytes, sha256 {sha}")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--val-dir", default="/tmp/dfdc-val")
+    ap.add_argument("--dfs", default=DEFAULT_DFS)
+    ap.add_argument("--max-fpr", type=float, default=0.10)
+    ap.add_argument("--write", action="store_true", help="rewrite the .dfs header's calibration")
+    a = ap.parse_args()
+    out = run(a.val_dir, a.dfs, a.max_fpr, a.write)
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
