@@ -243,10 +243,11 @@ std::vector<Detection> detect_faces(const Image& img, FaceDetector* short_range,
     // then cost one pass over the photo instead of one each (2.7x fewer pixels read at 1280x720).
     const int g = tile / std::gcd(tile, in);
     const double scale = double(tile) / in;
-    auto last_origin = [&](int size) { return size > tile ? (size - tile) / g * g : 0; };
+    // The last tile of a row/column starts on the grid point at or after size - tile, so it
+    // reaches the photo's edge and runs at most g-1 pixels past it (read as black, like the
+    // letterbox bars of the whole-photo pass).
+    auto last_origin = [&](int size) { return size > tile ? (size - tile + g - 1) / g * g : 0; };
     std::vector<std::pair<int, int>> origins;
-    // The last tile of a row/column is moved back onto the grid: it may stop up to g-1 pixels
-    // short of the edge (the whole-photo passes still see those).
     const int last_x = last_origin(img.w), last_y = last_origin(img.h);
     for (int ty = 0;; ty += step) {
       const int yy = std::min(ty, last_y);

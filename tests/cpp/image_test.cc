@@ -1095,14 +1095,14 @@ TEST(Resample, MirrorBorderEqualsAPaddedImage) {
 
 // The detector's tiles are windows of one whole-photo downscale (src/pipeline/detect.cc): that
 // is only right if a window of the downscale equals resampling the tile itself, for tile origins
-// on the grid of 10 source pixels (640 -> 192).
+// on the grid of 10 source pixels (640 -> 192), the last ones running up to 9 px past the edge.
 TEST(Resample, TileIsAWindowOfTheWholeDownscale) {
   const Image img = random_image(1301, 917, 21);
   const double s = 640.0 / 192;
-  const int dw = int(std::lround(650 / s)) + 192, dh = int(std::lround(270 / s)) + 192;
+  const int dw = int(std::lround(670 / s)) + 192, dh = int(std::lround(280 / s)) + 192;
   std::vector<float> down(size_t(dw) * dh * 3);
   dfs::resample_region(img, 0, 0, float(dw * s), float(dh * s), dw, dh, 0.f, down.data());
-  for (auto o : {std::pair<int, int>{0, 0}, {480, 0}, {650, 270}, {480, 270}}) {
+  for (auto o : {std::pair<int, int>{0, 0}, {480, 0}, {650, 270}, {480, 270}, {670, 280}, {670, 0}}) {
     const std::vector<float> t = resample(img, float(o.first), float(o.second), 640, 640, 192, 192);
     const size_t col = size_t(std::lround(o.first / s)), row = size_t(std::lround(o.second / s));
     double worst = 0;
