@@ -12,9 +12,10 @@ for f in dist/index.js dist/deepfake-shield.mjs dist/deepfake-shield.wasm models
 done
 
 rm -rf "$out" "$out.zip"
-mkdir -p "$out/web/extension" "$out/dist" "$out/models"
+mkdir -p "$out/web/extension/icons" "$out/dist" "$out/models"
 cp web/ui.js web/cards.js web/client.js web/worker.js web/style.css web/icon.svg "$out/web/"
 cp web/extension/background.js web/extension/result.html web/extension/result.js "$out/web/extension/"
+cp web/extension/icons/icon-*.png "$out/web/extension/icons/"
 cp dist/index.js dist/deepfake-shield.mjs dist/deepfake-shield.wasm "$out/dist/"
 cp models/blazeface_short.dfs models/blazeface_full.dfs "$out/models/"
 if [[ -f models/classifier.dfs ]]; then cp models/classifier.dfs "$out/models/"; fi

@@ -64,6 +64,15 @@ test('the build makes an unpacked MV3 folder and a zip with the required CSP', {
     'models/blazeface_short.dfs', 'models/blazeface_full.dfs']) {
     assert.ok(fs.statSync(path.join(extDir, f)).size > 0, `${f} in the extension`);
   }
+  // Every icon the manifest names is a PNG of the size it is declared as.
+  const icons = { ...manifest.icons, ...manifest.action.default_icon };
+  assert.deepEqual(Object.keys(manifest.icons), ['16', '32', '48', '128']);
+  for (const [size, f] of Object.entries(icons)) {
+    const png = fs.readFileSync(path.join(extDir, f));
+    assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG', f);
+    assert.equal(png.readUInt32BE(16), Number(size), `${f} width`);
+    assert.equal(png.readUInt32BE(20), Number(size), `${f} height`);
+  }
   // The shared card module is the web page's, byte for byte.
   assert.ok(fs.readFileSync(path.join(extDir, 'web/cards.js')).equals(fs.readFileSync(path.join(ROOT, 'web/cards.js'))));
   const zip = fs.readFileSync(`${extDir}.zip`);
