@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.h"
 #include "core/status.h"
 #include "models/efficientnet.h"
 #include "pipeline/checker.h"
@@ -296,6 +297,9 @@ EMSCRIPTEN_BINDINGS(deepfake_shield) {
       .constructor<>()
       .function("load", &RawModel::load)
       .function("run", &RawModel::run);
+  // Threads for the kernels (the threaded module only; the single-thread one stays at 1).
+  emscripten::function("setThreads", &dfs::set_threads);
+  emscripten::function("numThreads", &dfs::num_threads);
   emscripten::function("heapBytes", &heap_bytes);
   emscripten::function("heapInUse", &heap_in_use);
 }

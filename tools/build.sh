@@ -17,7 +17,14 @@ if [[ ! -f build-wasm/CMakeCache.txt ]]; then
 fi
 cmake --build build-wasm -j"$JOBS" --target dfs_wasm
 
+# The threaded module (pthreads), loaded instead only by pages that are cross-origin isolated.
+if [[ ! -f build-wasm-mt/CMakeCache.txt ]]; then
+  emcmake cmake -S . -B build-wasm-mt -DCMAKE_BUILD_TYPE=Release -DDFS_THREADS=ON >/dev/null
+fi
+cmake --build build-wasm-mt -j"$JOBS" --target dfs_wasm
+
 mkdir -p dist
 cp build-wasm/deepfake-shield.mjs build-wasm/deepfake-shield.wasm dist/
+cp build-wasm-mt/deepfake-shield-mt.mjs build-wasm-mt/deepfake-shield-mt.wasm build-wasm-mt/deepfake-shield-mt.worker.js dist/
 cp bindings/js/index.js bindings/js/index.cjs bindings/js/index.d.ts dist/
 echo "build: dist/ ready ($(stat -c %s dist/deepfake-shield.wasm) bytes of wasm)"

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Static server for the web page: serves web/, dist/ and models/ of the repo, nothing else.
-//   node tools/serve.js [--port 8080] [--host 127.0.0.1] [--root DIR] [--strict-csp]
+//   node tools/serve.js [--port 8080] [--host 127.0.0.1] [--root DIR] [--strict-csp] [--isolated]
 // (--root: another folder with the same layout, e.g. the output of tools/build-web.sh)
 // Single-threaded wasm needs no COOP/COEP. Paths under /strict/ serve the same files with a
 // strict Content-Security-Policy header (no eval, no outside origins) to prove the app needs none.
+// Paths under /isolated/ (or every path with --isolated) add COOP + COEP, which makes the page
+// cross-origin isolated, so it loads the threaded module.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,18 +56,29 @@ function handler(root, opts) {
   return (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let p = url.pathname;
-    const strict = opts.strict || p === '/strict' || p.startsWith('/strict/');
-    if (p === '/strict') p = '/';
-    else if (p.startsWith('/strict/')) p = p.slice('/strict'.length);
+    let prefix = '';
+    for (const pre of ['/strict', '/isolated']) {
+      if (p === pre || p.startsWith(pre + '/')) {
+        prefix = pre;
+        p = p.slice(pre.length) || '/';
+        break;
+      }
+    }
+    const strict = opts.strict || prefix === '/strict';
+    const isolated = opts.isolated || prefix === '/isolated';
     const headers = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
     if (strict) headers['Content-Security-Policy'] = STRICT_CSP;
+    if (isolated) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' });
       res.end();
       return;
     }
     if (p === '/' || p === '/web') {
-      res.writeHead(302, { ...headers, Location: (strict ? '/strict' : '') + '/web/' });
+      res.writeHead(302, { ...headers, Location: prefix + '/web/' });
       res.end();
       return;
     }
@@ -78,7 +91,7 @@ function handler(root, opts) {
     }
     // A directory URL without its slash would resolve the page's relative imports one level up.
     if (hit.file.endsWith('index.html') && !p.endsWith('/') && !p.endsWith('.html')) {
-      res.writeHead(301, { ...headers, Location: (strict ? '/strict' : '') + p + '/' });
+      res.writeHead(301, { ...headers, Location: prefix + p + '/' });
       res.end();
       return;
     }
@@ -103,8 +116,8 @@ function handler(root, opts) {
 }
 
 /** Starts the server; resolves to {server, port, url, close()}. port 0 picks a free one. */
-export function startServer({ port = 8080, host = '127.0.0.1', root = REPO, strict = false } = {}) {
-  const server = http.createServer(handler(path.resolve(root), { strict }));
+export function startServer({ port = 8080, host = '127.0.0.1', root = REPO, strict = false, isolated = false } = {}) {
+  const server = http.createServer(handler(path.resolve(root), { strict, isolated }));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -127,8 +140,9 @@ function parseArgs(argv) {
     else if (a === '--host' || a.startsWith('--host=')) o.host = val();
     else if (a === '--root' || a.startsWith('--root=')) o.root = path.resolve(val());
     else if (a === '--strict-csp') o.strict = true;
+    else if (a === '--isolated') o.isolated = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node tools/serve.js [--port 8080] [--host 127.0.0.1] [--root DIR] [--strict-csp]\n');
+      process.stdout.write('usage: node tools/serve.js [--port 8080] [--host 127.0.0.1] [--root DIR] [--strict-csp] [--isolated]\n');
       process.exit(0);
     } else {
       process.stderr.write(`serve: unknown argument ${a}\n`);
@@ -148,7 +162,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(proces
     process.stderr.write('serve: dist/ is missing; run `npm run build` first\n');
   }
   startServer(o).then(({ url }) => {
-    process.stdout.write(`Deepfake Shield: ${url}/web/  (strict CSP variant: ${url}/strict/web/)\n`);
+    process.stdout.write(`Deepfake Shield: ${url}/web/  (strict CSP: ${url}/strict/web/, ` +
+      `threaded (COOP + COEP): ${url}/isolated/web/)\n`);
   }, (e) => {
     process.stderr.write(`serve: ${e.message}\n`);
     process.exit(1);

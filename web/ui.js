@@ -74,6 +74,7 @@ export function mountApp(root) {
   const readyText = () => {
     if (!info) return '';
     const parts = ['Ready. Everything runs on this device; nothing is uploaded.'];
+    if (info.threads > 1) parts.push(`Using ${info.threads} threads.`);
     if (!info.hasClassifier) parts.push('No classifier loaded: faces are found but not scored real or fake.');
     return parts.join(' ');
   };

@@ -11,12 +11,15 @@ function errorOf(e) {
 
 function init() {
   checkerPromise ??= createChecker({
+    // Several threads only where the page is cross-origin isolated (COOP + COEP); elsewhere one.
+    threads: 'auto',
+    onThreadsFallback: (e) => console.warn(`Deepfake Shield: the threaded module did not load (${e?.message || e}); using one thread`),
     onProgress: ({ file, loaded, total }) => self.postMessage({ type: 'progress', file, loaded, total }),
   });
   checkerPromise.then((c) => {
     self.postMessage({
       type: 'ready',
-      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, models: c.models },
+      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, models: c.models, threads: c.threads },
     });
   }, (e) => self.postMessage({ type: 'fatal', error: errorOf(e) }));
 }

@@ -5,3 +5,7 @@ const load = () => (mod ??= import('./index.js'));
 exports.createChecker = async (options) => (await load()).createChecker(options);
 exports.createRawModel = async (bytes, options) => (await load()).createRawModel(bytes, options);
 exports.load = load;
+// Same rule as index.js (synchronous, so not forwarded): threads need a cross-origin isolated
+// browser context.
+exports.threadsAvailable = () => !(typeof process !== 'undefined' && process.versions && process.versions.node) &&
+  typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;

@@ -11,6 +11,16 @@ export interface CreateOptions {
   fetch?: typeof fetch;
   /** Download progress of the wasm module and models. */
   onProgress?: (p: { file: string; loaded: number; total: number }) => void;
+  /**
+   * Kernel threads: 1 (default), a count, or 'auto' (hardware threads, at most 4). More than 1
+   * loads the threaded module when threadsAvailable() (cross-origin isolated browser contexts);
+   * elsewhere one thread is used.
+   */
+  threads?: number | 'auto';
+  /** Location or bytes of deepfake-shield-mt.wasm (default: next to this module). */
+  wasmThreads?: URL | string | Uint8Array | ArrayBuffer;
+  /** Called when the threaded module could not be loaded (the checker then uses one thread). */
+  onThreadsFallback?: (error: unknown) => void;
 }
 
 export interface CheckOptions {
@@ -83,6 +93,8 @@ export declare class Checker {
   readonly hasHeatmap: boolean;
   /** The classifier's default decision threshold (null without a classifier). */
   readonly threshold: number | null;
+  /** Threads the kernels use: 1 unless the threaded module was loaded. */
+  readonly threads: number;
   check(input: ImageInput, options?: CheckOptions): Promise<CheckResult>;
   checkSync(input: Exclude<ImageInput, Blob>, options?: CheckOptions): CheckResult;
   /** Decodes image bytes (EXIF orientation applied) into RGBA pixels. */
@@ -95,6 +107,8 @@ export declare class Checker {
 }
 
 export declare function createChecker(options?: CreateOptions): Promise<Checker>;
+/** True in a cross-origin isolated browser context, where the threaded module can run. */
+export declare function threadsAvailable(): boolean;
 export declare const DEFAULT_MODELS: { detectorShort: string; detectorFull: string; classifier: string };
 
 export interface RawModel {
@@ -102,8 +116,10 @@ export interface RawModel {
   height: number;
   width: number;
   /** One forward pass on an already normalized NHWC input of height*width*3 floats. */
+  /** Threads the kernels use. */
+  threads: number;
   run(input: Float32Array): { scores: Float32Array; boxes: Float32Array } | { logit: number };
   dispose(): void;
 }
 /** Loads one network for raw forward passes (oracle tests, benchmarks). */
-export declare function createRawModel(model: Uint8Array | ArrayBuffer, options?: { wasm?: URL | string | Uint8Array }): Promise<RawModel>;
+export declare function createRawModel(model: Uint8Array | ArrayBuffer, options?: Pick<CreateOptions, 'wasm' | 'wasmThreads' | 'threads' | 'fetch' | 'onThreadsFallback'>): Promise<RawModel>;

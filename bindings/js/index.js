@@ -74,7 +74,44 @@ function unwrap(r) {
   return r;
 }
 
+/**
+ * Whether this context can run the threaded module: a browser page or worker that is
+ * cross-origin isolated (COOP + COEP headers), so SharedArrayBuffer exists. Node and ordinary
+ * pages use the single-thread module.
+ */
+export function threadsAvailable() {
+  return !isNode && typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
+}
+
+const MAX_THREADS = 4;  // src/core/parallel.h kMaxThreads: the module pre-starts 3 workers
+
+function wantedThreads(opt) {
+  if (opt == null) return 1;
+  if (opt === 'auto') return Math.min(MAX_THREADS, Math.max(1, Number(globalThis.navigator?.hardwareConcurrency) || 1));
+  if (!Number.isInteger(opt) || opt < 1) {
+    throw new DeepfakeShieldError('INVALID_ARGUMENT', `threads must be a positive integer or "auto", got ${describe(opt)}`);
+  }
+  return Math.min(opt, MAX_THREADS);
+}
+
 async function instantiate(options) {
+  const threads = wantedThreads(options.threads);
+  if (threads > 1 && threadsAvailable()) {
+    try {
+      const wasmLoc = options.wasmThreads ?? new URL('./deepfake-shield-mt.wasm', import.meta.url);
+      const wasmBinary = toBytes(wasmLoc) ??
+        await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield-mt.wasm');
+      // Not bundled: the module starts its workers from its own URL (deepfake-shield-mt.worker.js).
+      const url = new URL('./deepfake-shield-mt.mjs', import.meta.url).href;
+      const { default: createMt } = await import(/* @vite-ignore */ url);
+      const Module = await createMt({ wasmBinary });
+      Module.setThreads(threads);
+      return Module;
+    } catch (e) {
+      // A host that lacks the threaded files still gets a working (single-thread) checker.
+      options.onThreadsFallback?.(e);
+    }
+  }
   const wasmLoc = options.wasm ?? new URL('./deepfake-shield.wasm', import.meta.url);
   const wasmBinary = toBytes(wasmLoc) ?? await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield.wasm');
   return createDfsModule({ wasmBinary });
@@ -91,6 +128,7 @@ export async function createRawModel(modelBytes, options = {}) {
   if (info.error) { m.delete(); unwrap(info); }
   return {
     ...info,
+    threads: Module.numThreads(),
     run(input) { return unwrap(m.run(input)); },
     dispose() { m.delete(); },
   };
@@ -102,6 +140,10 @@ export async function createRawModel(modelBytes, options = {}) {
  *   models: { detectorShort, detectorFull, classifier }: URL|string|Uint8Array|null each
  *           (default: ../models/*.dfs relative to this module; null skips a model)
  *   fetch: custom fetch; onProgress({file, loaded, total})
+ *   threads: 1 (default) | n | 'auto' (hardware threads, at most 4): more than 1 loads the
+ *            threaded module when threadsAvailable(), else one thread is used
+ *   wasmThreads: location of deepfake-shield-mt.wasm (default: next to this module)
+ *   onThreadsFallback(error): called when the threaded module could not be loaded
  */
 export async function createChecker(options = {}) {
   const { onProgress } = options;
@@ -141,6 +183,8 @@ export class Checker {
     this.hasClassifier = info.classifier;
     this.threshold = info.classifier ? info.threshold : null;
     this.hasHeatmap = !!info.attention;
+    /** Threads the kernels use (1 unless the threaded module was loaded). */
+    this.threads = Module.numThreads();
   }
 
   /**

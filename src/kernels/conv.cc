@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "core/parallel.h"
 #include "kernels/kernels.h"
 #include "kernels/kernels_simd.h"
 
@@ -54,40 +55,42 @@ void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride,
   const int cin = in.c, cout = out.c;
   const int K = kh * kw * cin;
   assert(K >= 1 && K <= kIm2colFloats && stride >= 1 && pad_top >= 0 && pad_left >= 0);
-  float buf[kIm2colFloats];
   const int chunk = std::max(1, kIm2colFloats / K);
   const int npix = out.h * out.w;
   const size_t run = size_t(kw) * cin;  // one kernel row of a pixel whose taps are all inside
-
-  for (int p0 = 0; p0 < npix; p0 += chunk) {
-    const int rows = std::min(chunk, npix - p0);
-    for (int r = 0; r < rows; r++) {
-      const int oy = (p0 + r) / out.w, ox = (p0 + r) % out.w;
-      const int iy0 = oy * stride - pad_top, ix0 = ox * stride - pad_left;
-      float* dst = buf + size_t(r) * K;
-      const bool cols_inside = ix0 >= 0 && ix0 + kw <= in.w;
-      for (int ky = 0; ky < kh; ky++, dst += run) {
-        const int iy = iy0 + ky;
-        if (iy < 0 || iy >= in.h) {
-          zero_floats(dst, run);
-        } else if (cols_inside) {
-          copy_floats(dst, in.px(iy, ix0), run);
-        } else {
-          for (int kx = 0; kx < kw; kx++) {
-            const int ix = ix0 + kx;
-            float* d = dst + size_t(kx) * cin;
-            if (ix < 0 || ix >= in.w) {
-              zero_floats(d, size_t(cin));
-            } else {
-              copy_floats(d, in.px(iy, ix), size_t(cin));
+  // Threads take whole chunks of output pixels, each with its own im2col buffer on its stack.
+  parallel_for(npix, chunk, int64_t(npix) * K * cout, int64_t(1) << 16, [&](int pb, int pe) {
+    float buf[kIm2colFloats];
+    for (int p0 = pb; p0 < pe; p0 += chunk) {
+      const int rows = std::min(chunk, pe - p0);
+      for (int r = 0; r < rows; r++) {
+        const int oy = (p0 + r) / out.w, ox = (p0 + r) % out.w;
+        const int iy0 = oy * stride - pad_top, ix0 = ox * stride - pad_left;
+        float* dst = buf + size_t(r) * K;
+        const bool cols_inside = ix0 >= 0 && ix0 + kw <= in.w;
+        for (int ky = 0; ky < kh; ky++, dst += run) {
+          const int iy = iy0 + ky;
+          if (iy < 0 || iy >= in.h) {
+            zero_floats(dst, run);
+          } else if (cols_inside) {
+            copy_floats(dst, in.px(iy, ix0), run);
+          } else {
+            for (int kx = 0; kx < kw; kx++) {
+              const int ix = ix0 + kx;
+              float* d = dst + size_t(kx) * cin;
+              if (ix < 0 || ix >= in.w) {
+                zero_floats(d, size_t(cin));
+              } else {
+                copy_floats(d, in.px(iy, ix), size_t(cin));
+              }
             }
           }
         }
       }
+      detail::f32_gemm_rows(rows, K, cout, buf, size_t(K), packed, act, out.data + size_t(p0) * cout,
+                            size_t(cout));
     }
-    detail::f32_gemm_rows(rows, K, cout, buf, size_t(K), packed, act, out.data + size_t(p0) * cout,
-                          size_t(cout));
-  }
+  });
 }
 
 }  // namespace dfs

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "core/parallel.h"
 #include "kernels/kernels.h"
 #include "kernels/kernels_simd.h"
 
@@ -118,33 +119,36 @@ void dwconv_impl(const Tensor& in, const float* w, const float* bias, int pad_to
   ox_lo = std::min(ox_lo, out.w);
   ox_hi = std::clamp(ox_hi, ox_lo, out.w);
 
-  for (int oy = 0; oy < out.h; oy++) {
-    const int iy0 = oy * S - pad_top;
-    const int ky_lo = std::max(0, -iy0), ky_hi = std::min(K, in.h - iy0);
-    float* orow = out.data + size_t(oy) * out.w * C;
-    auto edge = [&](int ox) {
-      const int ix0 = ox * S - pad_left;
-      const int kx_lo = std::max(0, -ix0), kx_hi = std::min(K, in.w - ix0);
-      float* o = orow + size_t(ox) * C;
-      for_channel_groups(
-          C, [&](int c0) { dw_edge<K, 2>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); },
-          [&](int c0) { dw_edge<K, 1>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); });
-    };
-    if (ky_lo >= ky_hi) {  // window entirely outside the image: bias only
-      for (int ox = 0; ox < out.w; ox++)
-        for (int ch = 0; ch < C; ch++) orow[size_t(ox) * C + ch] = bias ? bias[ch] : 0.f;
-    } else {
-      int ox = 0;
-      for (; ox < ox_lo; ox++) edge(ox);
-      for (; ox + kP <= ox_hi; ox += kP) {
+  // Threads take disjoint bands of output rows.
+  parallel_for(out.h, 1, int64_t(out.h) * out.w * C * K * K, int64_t(1) << 15, [&](int oy_b, int oy_e) {
+    for (int oy = oy_b; oy < oy_e; oy++) {
+      const int iy0 = oy * S - pad_top;
+      const int ky_lo = std::max(0, -iy0), ky_hi = std::min(K, in.h - iy0);
+      float* orow = out.data + size_t(oy) * out.w * C;
+      auto edge = [&](int ox) {
+        const int ix0 = ox * S - pad_left;
+        const int kx_lo = std::max(0, -ix0), kx_hi = std::min(K, in.w - ix0);
+        float* o = orow + size_t(ox) * C;
         for_channel_groups(
-            C, [&](int c0) { dw_block<K, S, kP, 2>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow); },
-            [&](int c0) { dw_block<K, S, kP, 1>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow); });
+            C, [&](int c0) { dw_edge<K, 2>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); },
+            [&](int c0) { dw_edge<K, 1>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); });
+      };
+      if (ky_lo >= ky_hi) {  // window entirely outside the image: bias only
+        for (int ox = 0; ox < out.w; ox++)
+          for (int ch = 0; ch < C; ch++) orow[size_t(ox) * C + ch] = bias ? bias[ch] : 0.f;
+      } else {
+        int ox = 0;
+        for (; ox < ox_lo; ox++) edge(ox);
+        for (; ox + kP <= ox_hi; ox += kP) {
+          for_channel_groups(
+              C, [&](int c0) { dw_block<K, S, kP, 2>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow); },
+              [&](int c0) { dw_block<K, S, kP, 1>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow); });
+        }
+        for (; ox < out.w; ox++) edge(ox);
       }
-      for (; ox < out.w; ox++) edge(ox);
+      if (act != Act::kNone) f32_act(size_t(out.w) * C, orow, act);
     }
-    if (act != Act::kNone) f32_act(size_t(out.w) * C, orow, act);
-  }
+  });
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/parallel.h"
 #include "kernels/kernels.h"
 #include "kernels/kernels_simd.h"
 
@@ -220,14 +221,23 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
 
 }  // namespace detail
 
+// Work (MACs) worth waking one more thread for: about 15 us of one core's multiply rate.
+constexpr int64_t kMinMacsPerThread = 1 << 16;
+
 void f32_gemm(int M, int K, int N, const float* a, const float* packed, Act act, float* c) {
-  detail::f32_gemm_rows(M, K, N, a, size_t(K), packed, act, c, size_t(N));
+  parallel_for(M, DFS_GEMM_MR, int64_t(M) * K * N, kMinMacsPerThread, [&](int b, int e) {
+    detail::f32_gemm_rows(e - b, K, N, a + size_t(b) * K, size_t(K), packed, act,
+                          c + size_t(b) * N, size_t(N));
+  });
 }
 
 void f32_gemm_add(int M, int K, int N, const float* a, const float* packed, const float* r, int rc,
                   Act act, float* c) {
   assert(r && rc >= 1 && rc <= N);
-  detail::f32_gemm_rows(M, K, N, a, size_t(K), packed, act, c, size_t(N), r, size_t(rc), rc);
+  parallel_for(M, DFS_GEMM_MR, int64_t(M) * K * N, kMinMacsPerThread, [&](int b, int e) {
+    detail::f32_gemm_rows(e - b, K, N, a + size_t(b) * K, size_t(K), packed, act,
+                          c + size_t(b) * N, size_t(N), r + size_t(b) * rc, size_t(rc), rc);
+  });
 }
 
 }  // namespace dfs

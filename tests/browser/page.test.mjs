@@ -65,7 +65,7 @@ function assertNothingLeaves(log, origin, loadedCount, name) {
     const u = new URL(r.url);
     if (u.protocol === 'blob:') { assert.equal(new URL(u.pathname).origin, origin); continue; }
     assert.equal(u.search, '', `${name}: no query after load: ${r.url}`);
-    assert.match(u.pathname, /^\/(strict\/)?(web\/[\w.-]*|dist\/[\w.-]+|models\/[\w.-]+\.dfs)$/, `${name}: unexpected request after load: ${r.url}`);
+    assert.match(u.pathname, /^\/(strict\/|isolated\/)?(web\/[\w.-]*|dist\/[\w.-]+|models\/[\w.-]+\.dfs)$/, `${name}: unexpected request after load: ${r.url}`);
   }
 }
 

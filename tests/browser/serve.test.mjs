@@ -76,3 +76,17 @@ test('/strict/ serves the same files with a CSP that forbids eval and other orig
   assert.match(csp, /default-src 'self'/);
   assert.equal((await get('/strict')).headers.location, '/strict/web/');
 });
+
+test('/isolated/ adds COOP + COEP (cross-origin isolation for the threaded module); plain paths do not', async () => {
+  const r = await get('/isolated/web/worker.js');
+  assert.equal(r.status, 200);
+  assert.ok(r.body.equals(fs.readFileSync(path.join(ROOT, 'web/worker.js'))));
+  assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin');
+  assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp');
+  assert.equal(r.headers['content-security-policy'], undefined);
+  const plain = await get('/web/worker.js');
+  assert.equal(plain.headers['cross-origin-opener-policy'], undefined);
+  assert.equal(plain.headers['cross-origin-embedder-policy'], undefined);
+  assert.equal((await get('/isolated')).headers.location, '/isolated/web/');
+  assert.equal((await get('/isolated/../tools/serve.js')).status, 404);
+});

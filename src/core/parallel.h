@@ -1,0 +1,53 @@
+// A small fork-join pool for splitting one kernel call over threads.
+//
+// Built with DFS_THREADS (native builds and the threaded wasm module, -pthread), the process
+// has one pool of set_threads(n) - 1 workers plus the calling thread. Without it (the default
+// single-thread wasm module) set_threads() stays at 1 and parallel_for() is a plain call.
+//
+// Kernels split their OUTPUT into disjoint contiguous ranges (pixel rows, GEMM rows), so every
+// output element is computed by exactly the same instructions whatever the thread count: the
+// result is bit-identical with 1 or N threads (tests/cpp/parallel_test.cc checks the networks).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+namespace dfs {
+
+// Sets the number of threads kernels may use (caller included); returns what it got: 1 in a
+// build without threads, else clamped to [1, kMaxThreads]. Not to be called during a forward.
+int set_threads(int n);
+int num_threads();
+constexpr int kMaxThreads = 4;  // the threaded wasm module pre-starts kMaxThreads - 1 workers
+
+namespace detail {
+using RangeFn = void (*)(void* ctx, int begin, int end);
+void parallel_run(int n, int grain, int threads, RangeFn fn, void* ctx);
+}  // namespace detail
+
+// Calls f(begin, end) over disjoint ranges covering [0, n); each range but the last is a
+// multiple of `grain` long. `min_per_thread`: work units worth one thread (below it, fewer
+// threads are used; a call too small for two runs inline).
+template <typename F>
+void parallel_for(int n, int grain, int64_t units, int64_t min_per_thread, F&& f) {
+#ifndef DFS_THREADS
+  // The single-thread module: a plain call, nothing of the pool compiled in.
+  (void)grain, (void)units, (void)min_per_thread;
+  if (n > 0) f(0, n);
+#else
+  int t = num_threads();
+  if (t > 1 && min_per_thread > 0) {
+    const int64_t by_work = units / min_per_thread;
+    if (by_work < t) t = int(by_work < 1 ? 1 : by_work);
+  }
+  if (t <= 1 || n <= grain) {
+    if (n > 0) f(0, n);
+    return;
+  }
+  auto call = [](void* ctx, int b, int e) { (*static_cast<F*>(ctx))(b, e); };
+  detail::parallel_run(n, grain, t, call, &f);
+#endif
+}
+
+}  // namespace dfs
