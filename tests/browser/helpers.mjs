@@ -1,5 +1,6 @@
 // Shared by the browser tests: Chromium launch (the system one, never a download), skip
 // reasons, request logging, the artifacts folder, and photos read from ../shared.
+import { after, before } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, SHARED, HAVE_SHARED } from '../node/helpers.mjs';
@@ -116,4 +117,26 @@ export function greyBmp(w = 96, h = 64) {
   b.writeUInt16LE(1, 26); b.writeUInt16LE(24, 28); b.writeUInt32LE(0, 30); b.writeUInt32LE(row * h, 34);
   b.fill(0, 38, 54);
   return b;
+}
+
+/**
+ * Registers before/after hooks for a page test file: the repo's static server, Chromium, and
+ * a Node checker whose results the page must reproduce. Fields are set once `before` ran.
+ */
+export function pageEnv(skip) {
+  const env = { srv: null, browser: null, node: null, startServer: null };
+  before(async () => {
+    if (skip) return;
+    ({ startServer: env.startServer } = await import('../../tools/serve.js'));
+    const { createChecker } = await import('../../dist/index.js');
+    env.srv = await env.startServer({ port: 0 });
+    env.browser = await launch();
+    env.node = await createChecker();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.srv?.close();
+    env.node?.dispose();
+  });
+  return env;
 }

@@ -1,30 +1,16 @@
 // The web page in real Chromium: photos picked (keyboard and file input), dropped and pasted;
 // cards with face boxes and scores equal to the Node API's; no request leaves the origin or
 // carries image bytes; relabelling without re-running; heat maps; a strict-CSP variant; offline.
-import test, { after, before } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { SKIP_BROWSER, ROOT, photo, launch, artifact, logRequests, waitChecker, waitCards, readCard, dispatchFile, greyBmp } from './helpers.mjs';
+import { SKIP_BROWSER, ROOT, photo, artifact, logRequests, waitChecker, waitCards, readCard, dispatchFile, greyBmp, pageEnv } from './helpers.mjs';
 
 const skip = SKIP_BROWSER;
-let browser, srv, node, startServer;
-
-before(async () => {
-  if (skip) return;
-  ({ startServer } = await import('../../tools/serve.js'));
-  const { createChecker } = await import('../../dist/index.js');
-  srv = await startServer({ port: 0 });
-  browser = await launch();
-  node = await createChecker();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-  node?.dispose();
-});
+const env = pageEnv(skip);
 
 const read = (p) => new Uint8Array(fs.readFileSync(p));
 const pct = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
@@ -70,7 +56,7 @@ function assertNothingLeaves(log, origin, loadedCount, name) {
 }
 
 test('picks (keyboard, file input), drops and pastes photos; cards match the Node API; nothing leaves the origin', { skip, timeout: 240000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const log = logRequests(context);
   const page = await context.newPage();
   const errors = [];
@@ -86,7 +72,7 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
       if (t && t !== globalThis.statusLines.at(-1)) globalThis.statusLines.push(t);
     }).observe(document, { subtree: true, childList: true, characterData: true });
   });
-  await page.goto(`${srv.url}/web/`);
+  await page.goto(`${env.srv.url}/web/`);
   await waitChecker(page);
   const loaded = log.length;
   const lines = await page.evaluate(() => globalThis.statusLines);
@@ -96,7 +82,7 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   assert.ok(Number(last[1]) > 1 && Number(last[1]) <= Number(last[2]), `loaded <= total, over 1 MB: ${last[0]}`);
   const status = await page.textContent('#status');
   assert.match(status, /nothing is uploaded/i);
-  if (!node.hasClassifier) assert.match(status, /No classifier loaded/);
+  if (!env.node.hasClassifier) assert.match(status, /No classifier loaded/);
   assert.ok(log.some((r) => r.url.endsWith('/dist/deepfake-shield.wasm')), 'wasm fetched from the same origin');
 
   // Keyboard: the first Tab stop is the drop zone, a button that opens the file picker.
@@ -115,7 +101,7 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   const files = { 'real-0000.jpg': 'lfw-real/real-0000.jpg', 'real-0001.jpg': 'lfw-real/real-0001.jpg',
     'fake-0004.jpg': 'ffhq-stylegan2/fake-0004.jpg', 'donald_bean_2.jpg': 'seed-examples/donald_bean_2.jpg' };
   for (const [name, rel] of Object.entries(files)) {
-    const expected = node.checkSync(read(photo(rel)));
+    const expected = env.node.checkSync(read(photo(rel)));
     assert.ok(expected.faces.length >= 1, `${rel} has a face for the Node API`);
     assertCardMatches(await readCard(page, name), expected, name);
   }
@@ -137,13 +123,13 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
       continue;
     }
     assert.deepEqual(Object.keys(row), ['file', 'width', 'height', 'faces', 'fake', 'error']);
-    const expected = node.checkSync(read(photo(files[row.file])));
+    const expected = env.node.checkSync(read(photo(files[row.file])));
     assert.equal(row.width, expected.width);
     assert.equal(row.faces.length, expected.faces.length);
     row.faces.forEach((f, i) => {
       // The page asks for heat maps whenever the model has attention, as the CLI's --heatmap does.
-      assert.deepEqual(Object.keys(f), ['box', 'score', 'keypoints', 'fake', ...(node.hasHeatmap ? ['heatmap'] : [])]);
-      if (node.hasHeatmap) assert.equal(f.heatmap.data.length, f.heatmap.width * f.heatmap.height);
+      assert.deepEqual(Object.keys(f), ['box', 'score', 'keypoints', 'fake', ...(env.node.hasHeatmap ? ['heatmap'] : [])]);
+      if (env.node.hasHeatmap) assert.equal(f.heatmap.data.length, f.heatmap.width * f.heatmap.height);
       f.box.forEach((v, k) => assert.ok(Math.abs(v - expected.faces[i].box[k]) <= 0.051, `${row.file} box`));
       assert.ok(Math.abs(f.score - expected.faces[i].score) <= 5e-5);
       assert.equal(f.keypoints.length, 6);
@@ -176,7 +162,7 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   assert.match(await page.textContent('#status'), /link to an image on another site/);
   assert.equal(await page.locator('.card').count(), 5);
 
-  assertNothingLeaves(log, srv.url, loaded, 'page');
+  assertNothingLeaves(log, env.srv.url, loaded, 'page');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -194,10 +180,10 @@ test('threshold re-labels without re-running; heat map toggles (synthetic TEST-O
   const p = expected.faces[0].fake;
 
   // The service worker is blocked here so that the route below sees the model request.
-  const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 900, height: 900 } });
+  const context = await env.browser.newContext({ serviceWorkers: 'block', viewport: { width: 900, height: 900 } });
   await context.route('**/models/classifier.dfs', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from(synth) }));
   const page = await context.newPage();
-  await page.goto(`${srv.url}/web/`);
+  await page.goto(`${env.srv.url}/web/`);
   await waitChecker(page);
   assert.equal(await page.isDisabled('#heat'), false, 'heat map toggle enabled for a model with attention');
   assert.equal(await page.inputValue('#threshold'), '0.5');
@@ -252,10 +238,10 @@ test('threshold re-labels without re-running; heat map toggles (synthetic TEST-O
 });
 
 test('without a classifier the page finds faces and says no classifier is loaded', { skip, timeout: 120000 }, async () => {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const context = await env.browser.newContext({ serviceWorkers: 'block' });
   await context.route('**/models/classifier.dfs', (route) => route.fulfill({ status: 404, body: 'not found' }));
   const page = await context.newPage();
-  await page.goto(`${srv.url}/web/`);
+  await page.goto(`${env.srv.url}/web/`);
   await waitChecker(page);
   assert.match(await page.textContent('#status'), /No classifier loaded/);
   assert.equal(await page.isDisabled('#threshold'), true);
@@ -271,7 +257,7 @@ test('without a classifier the page finds faces and says no classifier is loaded
 });
 
 test('strict CSP (script-src self + wasm-unsafe-eval, no eval) still checks a photo', { skip, timeout: 120000 }, async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const csp = [];
   context.on('response', (r) => {
     const m = /\/strict\/web\/(|worker\.js)$/.exec(new URL(r.url()).pathname);
@@ -284,12 +270,12 @@ test('strict CSP (script-src self + wasm-unsafe-eval, no eval) still checks a ph
     globalThis.cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => globalThis.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
-  await page.goto(`${srv.url}/strict/web/`);
+  await page.goto(`${env.srv.url}/strict/web/`);
   await waitChecker(page);
   await page.setInputFiles('#file', photo('lfw-real/real-0003.jpg'));
   await waitCards(page, 1);
   const card = await readCard(page, 'real-0003.jpg');
-  assertCardMatches(card, node.checkSync(read(photo('lfw-real/real-0003.jpg'))), 'real-0003.jpg (strict)');
+  assertCardMatches(card, env.node.checkSync(read(photo('lfw-real/real-0003.jpg'))), 'real-0003.jpg (strict)');
   assert.deepEqual([...new Set(csp.map(([what]) => what))].sort(), ['page', 'worker.js'], 'page and worker responses seen');
   for (const [what, h] of csp) assert.match(h ?? '', /script-src 'self' 'wasm-unsafe-eval'/, `${what} served with the strict CSP`);
   assert.deepEqual(await page.evaluate(() => globalThis.cspViolations), []);
@@ -301,8 +287,8 @@ test('the build-web folder works offline once loaded (service worker cache), wit
   // The deployable folder, not the repo: proves the service worker's list matches what ships.
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-web-'));
   execFileSync('bash', [path.join(ROOT, 'tools/build-web.sh'), out], { cwd: ROOT, stdio: 'pipe' });
-  const own = await startServer({ port: 0, root: out });
-  const context = await browser.newContext();
+  const own = await env.startServer({ port: 0, root: out });
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${own.url}/web/`);
   await waitChecker(page);
@@ -321,15 +307,15 @@ test('the build-web folder works offline once loaded (service worker cache), wit
   await page.setInputFiles('#file', photo('lfw-real/real-0004.jpg'));
   await waitCards(page, 1);
   const card = await readCard(page, 'real-0004.jpg');
-  assertCardMatches(card, node.checkSync(read(photo('lfw-real/real-0004.jpg'))), 'real-0004.jpg (offline)');
+  assertCardMatches(card, env.node.checkSync(read(photo('lfw-real/real-0004.jpg'))), 'real-0004.jpg (offline)');
   await context.close();
   fs.rmSync(out, { recursive: true, force: true });
 });
 
 test('formats the module cannot decode (WebP) are decoded by the browser in the worker', { skip, timeout: 120000 }, async () => {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const context = await env.browser.newContext({ serviceWorkers: 'block' });
   const page = await context.newPage();
-  await page.goto(`${srv.url}/web/`);
+  await page.goto(`${env.srv.url}/web/`);
   await waitChecker(page);
   // Re-encode a portrait as WebP in the page itself, then drop it.
   const jpeg = Buffer.from(read(photo('lfw-real/real-0007.jpg'))).toString('base64');
@@ -353,7 +339,7 @@ test('formats the module cannot decode (WebP) are decoded by the browser in the 
   assert.equal(card.boxes.length, 1, `one face: ${card.verdict}`);
   assert.match(card.timings, /decoded by the browser/);
   // Lossy re-encoding moves the box a little, not much.
-  const ref = node.checkSync(read(photo('lfw-real/real-0007.jpg'))).faces[0].box;
+  const ref = env.node.checkSync(read(photo('lfw-real/real-0007.jpg'))).faces[0].box;
   const b = card.boxes[0];
   [b.x, b.y, b.w, b.h].forEach((v, k) => assert.ok(Math.abs(v - ref[k]) < 6, `box[${k}] ${v} vs ${ref[k]}`));
   await context.close();

@@ -1,37 +1,23 @@
 // The threaded module in real Chromium: a cross-origin isolated page (COOP + COEP, served under
 // /isolated/) loads deepfake-shield-mt and checks with several threads, with outputs equal bit
 // for bit to the single-thread module's; an ordinary page keeps one thread.
-import test, { after, before } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SKIP_BROWSER, ROOT, photo, launch, artifact, logRequests, waitChecker, waitCards, readCard } from './helpers.mjs';
+import { SKIP_BROWSER, ROOT, photo, artifact, logRequests, waitChecker, waitCards, readCard, pageEnv } from './helpers.mjs';
 
 const MT = ['deepfake-shield-mt.mjs', 'deepfake-shield-mt.wasm', 'deepfake-shield-mt.worker.js'];
 const skip = SKIP_BROWSER || (!MT.every((f) => fs.existsSync(path.join(ROOT, 'dist', f))) && 'dist/ lacks the threaded module (npm run build)');
-let browser, srv, node;
-
-before(async () => {
-  if (skip) return;
-  const { startServer } = await import('../../tools/serve.js');
-  const { createChecker } = await import('../../dist/index.js');
-  srv = await startServer({ port: 0 });
-  browser = await launch();
-  node = await createChecker();
-});
-after(async () => {
-  await browser?.close();
-  await srv?.close();
-  node?.dispose();
-});
+const env = pageEnv(skip);
 
 test('an isolated page checks with the threaded module; the card equals the Node API\'s', { skip, timeout: 180000 }, async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const log = logRequests(context);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${srv.url}/isolated/web/`);
+  await page.goto(`${env.srv.url}/isolated/web/`);
   await waitChecker(page);
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
@@ -45,23 +31,23 @@ test('an isolated page checks with the threaded module; the card equals the Node
   await page.setInputFiles('#file', file);
   await waitCards(page, 1);
   const card = await readCard(page, 'real-0003.jpg');
-  const expected = node.checkSync(new Uint8Array(fs.readFileSync(file)));
+  const expected = env.node.checkSync(new Uint8Array(fs.readFileSync(file)));
   assert.equal(card.boxes.length, expected.faces.length);
   expected.faces.forEach((f, i) => {
     const b = card.boxes[i];
     [b.x, b.y, b.w, b.h].forEach((v, k) => assert.ok(Math.abs(v - f.box[k]) < 1e-3 * Math.max(1, Math.abs(f.box[k])), `box[${k}] ${v} vs ${f.box[k]}`));
     if (f.fake != null) assert.ok(card.faces[i].includes(`(${(f.fake * 100).toFixed(f.fake >= 0.995 || f.fake < 0.005 ? 0 : 1)}%)`), card.faces[i]);
   });
-  for (const r of log) assert.equal(new URL(r.url).origin === srv.url || r.url.startsWith('blob:'), true, r.url);
+  for (const r of log) assert.equal(new URL(r.url).origin === env.srv.url || r.url.startsWith('blob:'), true, r.url);
   assert.deepEqual(errors, []);
   await page.screenshot({ path: artifact('page-threads.png'), fullPage: true });
   await context.close();
 });
 
 test('threads give bit-identical raw outputs and checks; an ordinary page stays on one thread', { skip, timeout: 180000 }, async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${srv.url}/isolated/web/`);
+  await page.goto(`${env.srv.url}/isolated/web/`);
   const jpeg = [...fs.readFileSync(photo('lfw-real/real-0001.jpg'))];
   const r = await page.evaluate(async (bytes) => {
     const api = await import('/isolated/dist/index.js');
@@ -105,7 +91,7 @@ test('threads give bit-identical raw outputs and checks; an ordinary page stays 
 
   // The same request on an ordinary page: no isolation, so one thread and the plain module.
   const plain = await context.newPage();
-  await plain.goto(`${srv.url}/web/`);
+  await plain.goto(`${env.srv.url}/web/`);
   const p = await plain.evaluate(async () => {
     const api = await import('/dist/index.js');
     const c = await api.createChecker({ threads: 'auto' });
