@@ -117,6 +117,13 @@ async function instantiate(options) {
   return createDfsModule({ wasmBinary });
 }
 
+// The threaded module keeps its workers until told otherwise: a disposed checker stops its
+// pool and ends the workers, so creating and disposing checkers does not pile up threads.
+function releaseThreads(Module) {
+  if (Module.numThreads() > 1) Module.setThreads(1);
+  Module.PThread?.terminateAllThreads?.();
+}
+
 /**
  * Loads one network for raw forward passes on an already normalized NHWC Float32Array:
  * BlazeFace gives {scores, boxes}, EfficientNet {logit}. For oracle tests and benchmarks.
@@ -130,7 +137,7 @@ export async function createRawModel(modelBytes, options = {}) {
     ...info,
     threads: Module.numThreads(),
     run(input) { return unwrap(m.run(input)); },
-    dispose() { m.delete(); },
+    dispose() { m.delete(); releaseThreads(Module); },
   };
 }
 
@@ -238,7 +245,7 @@ export class Checker {
   heapInUse() { return this._m.heapInUse(); }
 
   dispose() {
-    if (this._native) { this._native.delete(); this._native = null; }
+    if (this._native) { this._native.delete(); this._native = null; releaseThreads(this._m); }
   }
 }
 

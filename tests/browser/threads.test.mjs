@@ -48,6 +48,11 @@ test('threads give bit-identical raw outputs and checks; an ordinary page stays 
   const context = await env.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${env.srv.url}/isolated/web/`);
+  await waitChecker(page);
+  // The page's own checker (in its worker) holds its thread workers; the ones made below must
+  // all be gone again after their dispose().
+  const mtWorkers = () => page.workers().filter((w) => /deepfake-shield-mt\.worker\.js$/.test(w.url())).length;
+  const baseline = mtWorkers();
   const jpeg = [...fs.readFileSync(photo('lfw-real/real-0001.jpg'))];
   const r = await page.evaluate(async (bytes) => {
     const api = await import('/isolated/dist/index.js');
@@ -78,6 +83,9 @@ test('threads give bit-identical raw outputs and checks; an ordinary page stays 
     c1.dispose(); c2.dispose();
     return out;
   }, jpeg);
+  // Every checker and raw model above was disposed: none of their threads' workers is left.
+  for (let i = 0; i < 50 && mtWorkers() > baseline; i++) await new Promise((res) => setTimeout(res, 100));
+  assert.equal(mtWorkers(), baseline, `thread workers: ${baseline} before, ${mtWorkers()} after dispose()`);
   assert.equal(r.available, true);
   for (const n of r.nets) {
     assert.deepEqual(n.threads, [1, 2], n.f);
