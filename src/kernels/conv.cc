@@ -59,7 +59,7 @@ void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride,
   const int npix = out.h * out.w;
   const size_t run = size_t(kw) * cin;  // one kernel row of a pixel whose taps are all inside
   // Threads take whole chunks of output pixels, each with its own im2col buffer on its stack.
-  parallel_for(npix, chunk, int64_t(npix) * K * cout, int64_t(1) << 16, [&](int pb, int pe) {
+  parallel_for(npix, chunk, int64_t(npix) * K * cout, kMinMacsPerThread, [&](int pb, int pe) {
     float buf[kIm2colFloats];
     for (int p0 = pb; p0 < pe; p0 += chunk) {
       const int rows = std::min(chunk, pe - p0);

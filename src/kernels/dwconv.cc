@@ -119,8 +119,9 @@ void dwconv_impl(const Tensor& in, const float* w, const float* bias, int pad_to
   ox_lo = std::min(ox_lo, out.w);
   ox_hi = std::clamp(ox_hi, ox_lo, out.w);
 
-  // Threads take disjoint bands of output rows.
-  parallel_for(out.h, 1, int64_t(out.h) * out.w * C * K * K, int64_t(1) << 15, [&](int oy_b, int oy_e) {
+  // Threads take disjoint bands of output rows. Depthwise loads more bytes per MAC than a GEMM,
+  // so half a GEMM's MACs already make a thread's worth of time.
+  parallel_for(out.h, 1, int64_t(out.h) * out.w * C * K * K, kMinMacsPerThread / 2, [&](int oy_b, int oy_e) {
     for (int oy = oy_b; oy < oy_e; oy++) {
       const int iy0 = oy * S - pad_top;
       const int ky_lo = std::max(0, -iy0), ky_hi = std::min(K, in.h - iy0);

@@ -221,9 +221,6 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
 
 }  // namespace detail
 
-// Work (MACs) worth waking one more thread for: about 15 us of one core's multiply rate.
-constexpr int64_t kMinMacsPerThread = 1 << 16;
-
 void f32_gemm(int M, int K, int N, const float* a, const float* packed, Act act, float* c) {
   parallel_for(M, DFS_GEMM_MR, int64_t(M) * K * N, kMinMacsPerThread, [&](int b, int e) {
     detail::f32_gemm_rows(e - b, K, N, a + size_t(b) * K, size_t(K), packed, act,
