@@ -2,6 +2,7 @@
 #include "models/efficientnet.h"
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 
 #include "core/status.h"
@@ -214,6 +215,15 @@ float EfficientNet::forward(const Probe* probe) {
   return logit;
 }
 
+// Mirrors each row of an HWC image in place (left <-> right).
+static void mirror_rows(float* img, int h, int w, int c) {
+  for (int y = 0; y < h; y++) {
+    float* row = img + size_t(y) * w * c;
+    for (int l = 0, r = w - 1; l < r; l++, r--)
+      for (int k = 0; k < c; k++) std::swap(row[size_t(l) * c + k], row[size_t(r) * c + k]);
+  }
+}
+
 Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
   norm_ = InputNorm::from(header_["input"], "classifier");
   const Json& pre = header_["preprocess"];
@@ -225,6 +235,14 @@ Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
     border_ = Border::kMirror;
   } else if (border != "fill") {
     fail(Code::kBadModel, "classifier: preprocess.border must be \"fill\" or \"mirror\"");
+  }
+  // Test-time augmentation the calibration was fitted with: "flip" averages the logits of the
+  // crop and of its mirror image.
+  const std::string tta = pre.has("tta") ? pre["tta"].str() : "none";
+  if (tta == "flip") {
+    tta_flip_ = true;
+  } else if (tta != "none") {
+    fail(Code::kBadModel, "classifier: preprocess.tta must be \"none\" or \"flip\"");
   }
   const Json& cal = header_["calibration"];
   temperature_ = float(cal.num_or("temperature", 1.0));
@@ -245,10 +263,24 @@ float Classifier::classify_face(const Image& img, const Detection& d, std::vecto
   resample_region(img, crop[0], crop[1], side, side, W, H, 0.f, rgb_.data(), border_);
   norm_.apply(rgb_.data(), size_t(H) * W, net_.input());
   float logit = net_.forward();
-  if (heat && !net_.attention().empty()) {
+  const bool want_heat = heat && !net_.attention().empty();
+  if (want_heat) {
     *heat = net_.attention();
     *heat_w = net_.att_w();
     *heat_h = net_.att_h();
+  }
+  if (tta_flip_) {
+    mirror_rows(net_.input(), H, W, 3);
+    logit = 0.5f * (logit + net_.forward());
+    if (want_heat) {  // the mirror image's map, mirrored back, averaged in
+      const std::vector<float>& a = net_.attention();
+      const int aw = *heat_w;
+      for (int y = 0; y < *heat_h; y++)
+        for (int x = 0; x < aw; x++) {
+          float& v = (*heat)[size_t(y) * aw + x];
+          v = 0.5f * (v + a[size_t(y) * aw + (aw - 1 - x)]);
+        }
+    }
   }
   return 1.f / (1.f + std::exp(-logit / temperature_));
 }

@@ -76,6 +76,7 @@ class Classifier {
   float classify_face(const Image& img, const Detection& d, std::vector<float>* heat, int* heat_w,
                       int* heat_h, float crop[4]);
   float threshold() const { return threshold_; }
+  bool tta_flip() const { return tta_flip_; }
   EfficientNet& net() { return net_; }
   const Json& header() const { return header_; }
 
@@ -85,6 +86,7 @@ class Classifier {
   InputNorm norm_;
   float margin_, temperature_, threshold_;
   Border border_ = Border::kFill;
+  bool tta_flip_ = false;
   std::vector<float> rgb_;
 };
 

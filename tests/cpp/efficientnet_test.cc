@@ -8,7 +8,9 @@
 
 #include "core/json.h"
 #include "core/status.h"
+#include "image/image.h"
 #include "models/efficientnet.h"
+#include "pipeline/detect.h"
 #include "test_util.h"
 
 using namespace dfs;
@@ -134,5 +136,69 @@ TEST(EfficientNetModel, RejectsMismatchedWeights) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code, Code::kBadModel);
     EXPECT_NE(e.message.find("stem.w"), std::string::npos) << e.message;
+  }
+}
+
+// preprocess.tta "flip": the score is sigmoid of the mean logit of the crop and of its mirror
+// image, and the heat map is the mean of the two maps (the second mirrored back). The mirror
+// image's crop is made here independently: the photo mirrored, the box mirrored with it.
+TEST(EfficientNetClassifier, FlipTtaAveragesTheCropAndItsMirrorImage) {
+  Golden g;
+  if (!load_golden("effnet_b4att_synth", &g)) GTEST_FAIL() << "golden model missing";
+  const std::string plain_pre = "\"resize\":\"scale\"}";
+  std::vector<uint8_t> flip_model = edit_header(g.model, plain_pre, "\"resize\":\"scale\",\"tta\":\"flip\"}");
+  WeightsFile wf_plain = WeightsFile::parse(g.model.data(), g.model.size());
+  WeightsFile wf_flip = WeightsFile::parse(flip_model.data(), flip_model.size());
+  Classifier plain(wf_plain), flip(wf_flip);
+  EXPECT_FALSE(plain.tta_flip());
+  ASSERT_TRUE(flip.tta_flip());
+
+  Image img, mir;
+  img.w = mir.w = 203, img.h = mir.h = 161;
+  img.rgb.resize(size_t(img.w) * img.h * 3);
+  mir.rgb.resize(img.rgb.size());
+  for (int y = 0; y < img.h; y++)
+    for (int x = 0; x < img.w; x++)
+      for (int c = 0; c < 3; c++) {
+        const uint8_t v = uint8_t((x * x / 7 + y * 3 + c * 50 + (x * y) / 11) & 255);  // not symmetric
+        img.rgb[(size_t(y) * img.w + x) * 3 + c] = v;
+        mir.rgb[(size_t(y) * img.w + (img.w - 1 - x)) * 3 + c] = v;
+      }
+  Detection d{};
+  d.x = 41.5f, d.y = 30, d.w = 70, d.h = 82;
+  Detection dm = d;
+  dm.x = float(img.w) - d.x - d.w;
+  auto logit = [](float p) { return std::log(double(p) / (1.0 - double(p))); };
+
+  std::vector<float> h0, hm, h1;
+  int w0 = 0, hh0 = 0, wm = 0, hhm = 0, w1 = 0, hh1 = 0;
+  float crop[4];
+  const float p0 = plain.classify_face(img, d, &h0, &w0, &hh0, crop);
+  const float pm = plain.classify_face(mir, dm, &hm, &wm, &hhm, crop);
+  const float p1 = flip.classify_face(img, d, &h1, &w1, &hh1, crop);
+  ASSERT_TRUE(p0 > 1e-5f && p0 < 1 - 1e-5f && pm > 1e-5f && pm < 1 - 1e-5f) << p0 << " " << pm;
+  EXPECT_GT(std::fabs(logit(p0) - logit(pm)), 1e-3) << "the test image should not score the same mirrored";
+  EXPECT_NEAR(logit(p1), 0.5 * (logit(p0) + logit(pm)), 2e-3);
+  ASSERT_EQ(w1, w0);
+  ASSERT_EQ(hh1, hh0);
+  ASSERT_EQ(h1.size(), size_t(w0) * hh0);
+  double worst = 0;
+  for (int y = 0; y < hh0; y++)
+    for (int x = 0; x < w0; x++) {
+      const double want = 0.5 * (h0[size_t(y) * w0 + x] + hm[size_t(y) * w0 + (w0 - 1 - x)]);
+      worst = std::max(worst, std::fabs(h1[size_t(y) * w0 + x] - want));
+    }
+  EXPECT_LT(worst, 1e-3);
+  // The same call again gives the same answer (the mirrored input does not leak into the next).
+  EXPECT_EQ(flip.classify_face(img, d, &h1, &w1, &hh1, crop), p1);
+
+  std::vector<uint8_t> bad = edit_header(g.model, plain_pre, "\"resize\":\"scale\",\"tta\":\"rotate\"}");
+  WeightsFile wf_bad = WeightsFile::parse(bad.data(), bad.size());
+  try {
+    Classifier c(wf_bad);
+    FAIL() << "tta rotate was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code, Code::kBadModel);
+    EXPECT_NE(e.message.find("tta"), std::string::npos) << e.message;
   }
 }

@@ -38,7 +38,7 @@ def main():
     with torch.no_grad():
         ref, ref_att = model(x, return_att=True)
     header = dfs_io.build_header(model.arch, n, data.MEAN, data.STD,
-                                 {"temperature": 1.0, "threshold": 0.5}, {})
+                                 {"temperature": 1.0, "threshold": 0.5}, "none", {})
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "c.dfs")
         nbytes, sha = dfs_io.export_dfs(model, path, header)

@@ -38,7 +38,11 @@ def converter_available():
     return hasattr(effnet_import, "torchvision_to_tensors")
 
 
-def build_header(arch, input_size, mean, std, calibration, extra_provenance):
+def build_header(arch, input_size, mean, std, calibration, tta, extra_provenance):
+    """tta: "flip" (the engine averages the logits of the crop and its mirror image) or
+    "none"; the calibration must have been fitted on logits computed the same way."""
+    if tta not in ("none", "flip"):
+        raise ValueError(f"tta must be none or flip, not {tta!r}")
     return {
         "kind": "efficientnet",
         "name": "dfs-classifier-effnet-w{:g}-d{:g}-{}".format(arch["width_mult"],
@@ -47,7 +51,8 @@ def build_header(arch, input_size, mean, std, calibration, extra_provenance):
                   "mean": [round(float(v), 6) for v in mean],
                   "std": [round(float(v), 6) for v in std]},
         "arch": arch,
-        "preprocess": {"margin": 0.2, "square": True, "resize": "scale", "border": "mirror"},
+        "preprocess": {"margin": 0.2, "square": True, "resize": "scale", "border": "mirror",
+                       "tta": tta},
         "calibration": {"temperature": float(calibration["temperature"]),
                         "threshold": float(calibration["threshold"])},
         "provenance": dict({"source": "trained from scratch by tools/train/train.py "

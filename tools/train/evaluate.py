@@ -29,6 +29,8 @@ def main():
     ap.add_argument("--ckpt", help="a cache/*.pt checkpoint instead of the .dfs")
     ap.add_argument("--export", action="store_true", help="with --ckpt: write --dfs from it")
     ap.add_argument("--max-fpr", type=float, default=0.10)
+    ap.add_argument("--tta", choices=["flip", "none"],
+                    help="default: the file's preprocess.tta (a checkpoint: flip)")
     ap.add_argument("--json", help="write the metrics here")
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -37,10 +39,11 @@ def main():
         ck = torch.load(args.ckpt, map_location="cpu")
         model, n = EffNetClassifier(ck["arch"]), ck["input"]
         model.load_state_dict(ck["model"])
-        cal = None
+        cal, tta = None, args.tta or "flip"
     else:
         model, header = dfs_io.load_dfs_into_model(args.dfs)
         n, cal = header["input"]["height"], header["calibration"]
+        tta = args.tta or header["preprocess"].get("tta", "none")
         if not (np.allclose(header["input"]["mean"], data.MEAN_STD[0], atol=1e-6)
                 and np.allclose(header["input"]["std"], data.MEAN_STD[1], atol=1e-6)):
             raise SystemExit("the file's mean/std differ from what data.py normalises with")
@@ -50,9 +53,10 @@ def main():
     labels, is_val = data.split(rows)
     val_idx = np.flatnonzero(is_val)
     crops = data.build_cache(rows, cache_size_for(n))
-    logits = predict(model, val_tensor(crops, val_idx, n))
+    logits = predict(model, val_tensor(crops, val_idx, n), tta=tta)
     y = labels[val_idx]
     m = metrics.evaluate(logits, y, args.max_fpr)
+    m["tta"] = tta
     if cal is not None:  # the shipped file's own calibration, as the engine will apply it
         p = metrics.sigmoid(logits / cal["temperature"])
         tpr, fpr = metrics.rates(p, y, cal["threshold"])
@@ -74,7 +78,7 @@ def main():
                 st = json.load(f)
             extra.update({"val_split": st.get("recipe", {}).get("val"),
                           "epochs": st.get("epoch")})
-        header = dfs_io.build_header(model.arch, n, data.MEAN, data.STD, m, extra)
+        header = dfs_io.build_header(model.arch, n, data.MEAN, data.STD, m, tta, extra)
         nbytes, sha = dfs_io.export_dfs(model, args.dfs, header)
         print(f"exported {args.dfs}: {nbytes} bytes, sha256 {sha}")
     return 0

@@ -112,14 +112,14 @@ class ExportTest(unittest.TestCase):
         with torch.no_grad():
             ref = model(x)
         header = dfs_io.build_header(model.arch, 64, data.MEAN, data.STD,
-                                     {"temperature": 1.5, "threshold": 0.6}, {})
+                                     {"temperature": 1.5, "threshold": 0.6}, "flip", {})
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "c.dfs")
             dfs_io.export_dfs(model, path, header)
             back, hdr = dfs_io.load_dfs_into_model(path)
         self.assertEqual(hdr["calibration"], {"temperature": 1.5, "threshold": 0.6})
         self.assertEqual(hdr["preprocess"], {"margin": 0.2, "square": True, "resize": "scale",
-                                             "border": "mirror"})
+                                             "border": "mirror", "tta": "flip"})
         self.assertIn("non-commercial", hdr["provenance"]["license"])
         back.eval()
         with torch.no_grad():
@@ -130,6 +130,25 @@ class ExportTest(unittest.TestCase):
         with torch.no_grad():
             got2 = back(x)
         self.assertLess(float((got2 - ref).abs().max()), 2e-2 * (1 + float(ref.abs().max())))
+
+
+class PredictTest(unittest.TestCase):
+    def test_flip_tta_is_the_mean_of_the_crop_and_its_mirror(self):
+        from train import predict
+
+        class LeftHalf(torch.nn.Module):  # a "model" that sees only the left half of the red
+            def forward(self, x):
+                return x[:, 0, :, : x.shape[3] // 2].mean(dim=(1, 2))
+
+        model = LeftHalf()
+        x = np.random.default_rng(3).integers(0, 256, (5, 3, 8, 8), dtype=np.uint8)
+        xm = np.ascontiguousarray(x[:, :, :, ::-1])
+        plain, mirrored = predict(model, x, tta="none"), predict(model, xm, tta="none")
+        self.assertGreater(np.abs(plain - mirrored).min(), 1e-3)
+        np.testing.assert_allclose(predict(model, x, bs=2), 0.5 * (plain + mirrored), atol=1e-6)
+        np.testing.assert_allclose(predict(model, xm), predict(model, x), atol=1e-6)
+        with self.assertRaises(ValueError):
+            predict(model, x, tta="rotate")
 
 
 class ProductCalibrationTest(unittest.TestCase):
