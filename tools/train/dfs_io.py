@@ -16,6 +16,7 @@ import sys
 import numpy as np
 import torch
 
+import data
 from effnet_model import BN_EPS, EffNetClassifier
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,7 +52,7 @@ def build_header(arch, input_size, mean, std, calibration, tta, extra_provenance
                   "mean": [round(float(v), 6) for v in mean],
                   "std": [round(float(v), 6) for v in std]},
         "arch": arch,
-        "preprocess": {"margin": 0.2, "square": True, "resize": "scale", "border": "mirror",
+        "preprocess": {"margin": data.PRODUCT_MARGIN, "square": True, "resize": "scale", "border": "mirror",
                        "tta": tta},
         "calibration": {"temperature": float(calibration["temperature"]),
                         "threshold": float(calibration["threshold"])},

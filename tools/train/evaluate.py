@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import torch
@@ -56,7 +57,7 @@ def main():
     logits = predict(model, val_tensor(crops, val_idx, n), tta=tta)
     y = labels[val_idx]
     m = metrics.evaluate(logits, y, args.max_fpr)
-    m["tta"] = tta
+    m["tta"], m["val_side"] = tta, data.PRODUCT_SIDE
     if cal is not None:  # the shipped file's own calibration, as the engine will apply it
         p = metrics.sigmoid(logits / cal["temperature"])
         tpr, fpr = metrics.rates(p, y, cal["threshold"])
@@ -81,6 +82,16 @@ def main():
         header = dfs_io.build_header(model.arch, n, data.MEAN, data.STD, m, tta, extra)
         nbytes, sha = dfs_io.export_dfs(model, args.dfs, header)
         print(f"exported {args.dfs}: {nbytes} bytes, sha256 {sha}")
+        if os.path.abspath(args.dfs) == os.path.abspath(dfs_io.DEFAULT_DFS) and os.path.exists(STATE):
+            # The shipped file is the checkpoint between sessions: state.json's best describes it.
+            counters = {k: v for k, v in ck.get("metrics", {}).items()
+                        if k in ("epoch", "steps", "images", "train_minutes")}
+            st["best"] = dict(m, **counters, dfs_sha256=sha, exported_by="tools/train/evaluate.py",
+                              time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            with open(STATE + ".tmp", "w") as f:
+                json.dump(st, f, indent=1)
+            os.replace(STATE + ".tmp", STATE)
+            print(f"updated {STATE} (best)")
     return 0
 
 

@@ -6,7 +6,8 @@ side = 1.4 x max(box w, h) (margin 0.2 per side, src/models/efficientnet.cc). He
 scale BlazeFace short-range expects), the short-range model runs through the independent
 PyTorch reference (tools/golden/blazeface_torch.py), and the best box gives, in units of the
 stored crop's side: the product crop's side and its centre offset. Side > 1 means the product
-sees more context than the stored crop holds.
+sees more context than the stored crop holds. (Measured with margin 0.2, i.e. side = 1.4 x box;
+data.py keeps the box side, 1.30 / 1.4 = 0.929, and derives the product's side at its margin.)
 
     nice -n 10 /usr/bin/python3 tools/train/framing.py --n 400
 """

@@ -118,7 +118,7 @@ class ExportTest(unittest.TestCase):
             dfs_io.export_dfs(model, path, header)
             back, hdr = dfs_io.load_dfs_into_model(path)
         self.assertEqual(hdr["calibration"], {"temperature": 1.5, "threshold": 0.6})
-        self.assertEqual(hdr["preprocess"], {"margin": 0.2, "square": True, "resize": "scale",
+        self.assertEqual(hdr["preprocess"], {"margin": data.PRODUCT_MARGIN, "square": True, "resize": "scale",
                                              "border": "mirror", "tta": "flip"})
         self.assertIn("non-commercial", hdr["provenance"]["license"])
         back.eval()

@@ -164,17 +164,20 @@ def main():
         dfs_io.renormalize_bn(model, (next(it)[0] for _ in range(16)))
 
     model = model.to(memory_format=torch.channels_last).train()
-    if state["best"] is not None and state["best"].get("tta", "none") != args.tta:
-        # The best so far was measured another way: measure it again this way, so that "improved"
-        # compares like with like (best.pt when it is there, else the weights resumed from).
+    if state["best"] is not None and (state["best"].get("tta", "none"), state["best"].get(
+            "val_side", 1.31)) != (args.tta, data.PRODUCT_SIDE):
+        # The best so far was measured another way (TTA or framing): measure it again this way,
+        # so that "improved" compares like with like (best.pt when it is there, else the weights
+        # resumed from).
         ref = model
         if os.path.exists(BEST):
             ref = EffNetClassifier(arch)
             ref.load_state_dict(torch.load(BEST, map_location="cpu")["model"])
             ref = ref.to(memory_format=torch.channels_last)
         m = metrics.evaluate(predict(ref, xval, tta=args.tta), labels[val_idx], args.max_fpr)
-        log(f"best re-measured with tta={args.tta}: auc {state['best']['auc']:.4f} -> {m['auc']:.4f}")
-        state["best"] = dict(state["best"], **m, tta=args.tta,
+        log(f"best re-measured with tta={args.tta}, side {data.PRODUCT_SIDE}: "
+            f"auc {state['best']['auc']:.4f} -> {m['auc']:.4f}")
+        state["best"] = dict(state["best"], **m, tta=args.tta, val_side=data.PRODUCT_SIDE,
                              remeasured=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         model.train()
     decay = [p for p in model.parameters() if p.ndim > 1]
@@ -193,7 +196,8 @@ def main():
                      "dx +-0.08, dy -0.02..+0.14, random resample filter, "
                      "colour jitter, down/up-resize, blur, noise, JPEG q30-95, hflip",
               "balance": "every fake once per epoch, reals resampled to match",
-              "val_crop": "product median framing: side 1.31, centre dy +0.07, mirrored",
+              "val_crop": f"product median framing at margin {data.PRODUCT_MARGIN}: side "
+                          f"{data.PRODUCT_SIDE}, centre dy +{data.PRODUCT_DY}, mirrored",
               "tta": args.tta, "mean": data.MEAN.tolist(), "std": data.STD.tolist()}
     state["cycles"].append({"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                             "minutes": args.minutes, "peak_lr": peak, "git": git_rev()})
@@ -213,7 +217,7 @@ def main():
         t0 = time.time()
         logits = predict(model, xval, tta=args.tta)
         m = metrics.evaluate(logits, labels[val_idx], args.max_fpr)
-        m.update({"tta": args.tta, "epoch": state["epoch"], "steps": state["steps"], "images": state["images"],
+        m.update({"tta": args.tta, "val_side": data.PRODUCT_SIDE, "epoch": state["epoch"], "steps": state["steps"], "images": state["images"],
                   "train_minutes": round(state["train_seconds"] / 60, 1),
                   "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                   "eval_seconds": round(time.time() - t0, 1)})
