@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/crc32.h"
+#include "core/status.h"
 
 namespace dfs_test {
 
@@ -50,6 +51,18 @@ inline std::vector<uint8_t> edit_header(const std::vector<uint8_t>& b, const std
   out.insert(out.end(), b.begin() + old_start, b.end());
   fix_crc(out);
   return out;
+}
+
+// Runs load(), which must throw dfs::Error kBadModel with `names` in its message.
+template <typename F>
+void expect_bad_model(F&& load, const std::string& names) {
+  try {
+    load();
+    ADD_FAILURE() << "expected BAD_MODEL naming " << names;
+  } catch (const dfs::Error& e) {
+    EXPECT_EQ(e.code, dfs::Code::kBadModel);
+    EXPECT_NE(e.message.find(names), std::string::npos) << e.message;
+  }
 }
 
 }  // namespace dfs_test
