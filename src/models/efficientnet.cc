@@ -2,8 +2,8 @@
 #include "models/efficientnet.h"
 
 #include <algorithm>
-#include <utility>
 #include <cmath>
+#include <utility>
 
 #include "core/status.h"
 #include "pipeline/detect.h"
