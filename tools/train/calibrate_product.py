@@ -34,6 +34,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tools", "pt"))
 
 import metrics  # noqa: E402
+import train_state  # noqa: E402
 from dfs_format import _NP_DTYPE, encode_dfs, parse_dfs  # noqa: E402
 
 DEFAULT_DFS = os.path.join(REPO, "models", "classifier.dfs")
@@ -131,18 +132,14 @@ def main():
         sha_before = hashlib.sha256(f.read()).hexdigest()
     out = run(a.val_dir, a.dfs, a.max_fpr, a.write)
     print(json.dumps(out, indent=1))
-    state_path = os.path.join(HERE, "state.json")
-    if a.write and os.path.exists(state_path):
-        # Keep state.json's best (the shipped file) in step when it described the file we rewrote.
-        with open(state_path) as f:
-            st = json.load(f)
-        if (st.get("best") or {}).get("dfs_sha256") == sha_before:
-            st["best"]["product_calibration"] = out["product_calibration"]
-            st["best"]["dfs_sha256"] = out["dfs_sha256"]
-            with open(state_path + ".tmp", "w") as f:
-                json.dump(st, f, indent=1)
-            os.replace(state_path + ".tmp", state_path)
-            print(f"updated {state_path} (best.product_calibration)", file=sys.stderr)
+    shipped = os.path.abspath(a.dfs) == os.path.abspath(DEFAULT_DFS)
+    st = train_state.load() if a.write and shipped else None
+    # Keep state.json's best in step when it described the shipped file we rewrote.
+    if st and (st.get("best") or {}).get("dfs_sha256") == sha_before:
+        st["best"]["product_calibration"] = out["product_calibration"]
+        st["best"]["dfs_sha256"] = out["dfs_sha256"]
+        train_state.save(st)
+        print(f"updated {train_state.PATH} (best.product_calibration)", file=sys.stderr)
     return 0
 
 

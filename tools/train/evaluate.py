@@ -20,8 +20,9 @@ import torch
 import data
 import dfs_io
 import metrics
+import train_state
 from effnet_model import EffNetClassifier
-from train import STATE, cache_size_for, predict, val_tensor
+from train import cache_size_for, predict, val_tensor
 
 
 def main():
@@ -74,24 +75,21 @@ def main():
             raise SystemExit("--export needs --ckpt")
         extra = {"val_auc": m["auc"], "val_logloss": m["logloss"],
                  "trainer": "tools/train/train.py"}
-        if os.path.exists(STATE):
-            with open(STATE) as f:
-                st = json.load(f)
+        st = train_state.load()
+        if st:
             extra.update({"val_split": st.get("recipe", {}).get("val"),
                           "epochs": st.get("epoch")})
         header = dfs_io.build_header(model.arch, n, data.MEAN, data.STD, m, tta, extra)
         nbytes, sha = dfs_io.export_dfs(model, args.dfs, header)
         print(f"exported {args.dfs}: {nbytes} bytes, sha256 {sha}")
-        if os.path.abspath(args.dfs) == os.path.abspath(dfs_io.DEFAULT_DFS) and os.path.exists(STATE):
+        if st and os.path.abspath(args.dfs) == os.path.abspath(dfs_io.DEFAULT_DFS):
             # The shipped file is the checkpoint between sessions: state.json's best describes it.
             counters = {k: v for k, v in ck.get("metrics", {}).items()
                         if k in ("epoch", "steps", "images", "train_minutes")}
             st["best"] = dict(m, **counters, dfs_sha256=sha, exported_by="tools/train/evaluate.py",
                               time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-            with open(STATE + ".tmp", "w") as f:
-                json.dump(st, f, indent=1)
-            os.replace(STATE + ".tmp", STATE)
-            print(f"updated {STATE} (best)")
+            train_state.save(st)
+            print(f"updated {train_state.PATH} (best)")
     return 0
 
 

@@ -27,10 +27,10 @@ import calibrate_product
 import data
 import dfs_io
 import metrics
+import train_state
 from effnet_model import EffNetClassifier, count_params, make_arch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-STATE = os.path.join(HERE, "state.json")
 LAST = os.path.join(data.CACHE, "last.pt")
 BEST = os.path.join(data.CACHE, "best.pt")
 
@@ -136,9 +136,7 @@ def main():
     elif args.resume:
         model, header = dfs_io.load_dfs_into_model(args.out)
         arch, n_in = header["arch"], header["input"]["height"]
-        if os.path.exists(STATE):
-            with open(STATE) as f:
-                state = json.load(f)
+        state = train_state.load() or state
         log(f"resumed from {args.out} (folded BN; re-normalising on training batches)")
     else:
         arch, n_in = make_arch(args.width, args.depth, args.attention), args.input
@@ -245,9 +243,7 @@ def main():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "arch": arch,
                     "input": n_in, "state": state}, LAST + ".tmp")
         os.replace(LAST + ".tmp", LAST)
-        with open(STATE + ".tmp", "w") as f:
-            json.dump(state, f, indent=1)
-        os.replace(STATE + ".tmp", STATE)
+        train_state.save(state)
         return improved
 
     total, warm = args.minutes * 60, args.warmup_min * 60
@@ -297,9 +293,7 @@ def main():
         state["best"]["product_calibration"] = rep["product_calibration"]
         state["best"]["dfs_sha256"] = rep["dfs_sha256"]
         log("product calibration " + json.dumps(rep["product_calibration"]))
-        with open(STATE + ".tmp", "w") as f:
-            json.dump(state, f, indent=1)
-        os.replace(STATE + ".tmp", STATE)
+        train_state.save(state)
     log("done")
 
 
