@@ -5,7 +5,11 @@
 //     (DIR: images and labels.csv: file,label; OUT.csv: file,label,fake,faces per image)
 import fs from 'node:fs';
 import path from 'node:path';
-import { createChecker } from '../dist/index.js';
+import { pathToFileURL } from 'node:url';
+import {
+  createChecker, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
+  verdictFor, EVIDENCE_NOTE,
+} from '../dist/index.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
 const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] PATH...
@@ -69,33 +73,16 @@ function* walk(p, explicit = true) {
 }
 
 const r4 = (x) => Math.round(x * 1e4) / 1e4;
-const r1 = (x) => Math.round(x * 10) / 10;
 
-function toJson(file, r) {
-  return {
-    file, width: r.width, height: r.height,
-    faces: r.faces.map((f) => ({
-      box: f.box.map(r1), score: r4(f.score), keypoints: f.keypoints.map((k) => k.map(r1)),
-      fake: f.fake == null ? null : r4(f.fake),
-      ...(f.heatmap ? { heatmap: { width: f.heatmap.width, height: f.heatmap.height, data: Array.from(f.heatmap.data, r4) } } : {}),
-    })),
-    fake: r.fake == null ? null : r4(r.fake), error: null,
-  };
-}
-
-function errorJson(file, e) {
+function errorLine(file, e) {
   // Our errors carry stable codes; file-system errors (ENOENT, EACCES, ...) become READ_FAILED.
   const code = e.name === 'DeepfakeShieldError' ? e.code : 'READ_FAILED';
-  return { file, error: { code, message: e.message } };
-}
-
-function verdict(p, t) {
-  if (p == null) return 'not classified (no classifier model loaded)';
-  return p >= t ? `likely manipulated (${(p * 100).toFixed(1)}%)` : `no sign of manipulation (${(p * 100).toFixed(1)}%)`;
+  return errorJson(file, code, e.message);
 }
 
 async function checkFiles(checker, o) {
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
+  const band = checker.band;
   let failed = 0;
   for (const item of o.paths.flatMap((p) => [...walk(p)])) {
     let line;
@@ -103,22 +90,25 @@ async function checkFiles(checker, o) {
       if (item.error) throw item.error;
       const bytes = fs.readFileSync(item.file);
       const r = checker.checkSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { tiles: o.tiles, heatmap: o.heatmap });
-      if (o.json) line = JSON.stringify(toJson(item.file, r));
+      if (o.json) line = JSON.stringify(resultJson(item.file, r, checker.hasClassifier ? threshold : null, band));
       else {
         const parts = [`${item.file}: ${r.width}x${r.height}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];
-        r.faces.forEach((f, i) => parts.push(`  face ${i + 1} at [${f.box.map(Math.round).join(', ')}] (detector ${(f.score * 100).toFixed(0)}%): ${verdict(f.fake, threshold)}`));
-        if (!r.faces.length) parts.push('  no face found: nothing to judge');
-        else if (r.fake != null) parts.push(`  image: ${verdict(r.fake, threshold)}`);
+        const j = resultJson(item.file, r, threshold, band);  // boxes clamped to the image
+        r.faces.forEach((f, i) => parts.push(`  face ${i + 1} at [${j.faces[i].box.map(Math.round).join(', ')}], ${detectorText(f.score)}: ${faceVerdictText(f, threshold, band)}`));
+        parts.push(`  image: ${imageVerdictText(r, threshold, band)}`);
         line = parts.join('\n');
       }
     } catch (e) {
       failed++;
-      const ej = errorJson(item.file, e);
+      const ej = errorLine(item.file, e);
       line = o.json ? JSON.stringify(ej) : `${item.file}: error ${ej.error.code}: ${ej.error.message}`;
     }
     process.stdout.write(line + '\n');
   }
-  if (!o.json && checker.hasClassifier) process.stdout.write(`(threshold ${r4(threshold)}; a score is evidence, not proof)\n`);
+  if (!o.json && checker.hasClassifier) {
+    const bandText = band[0] < band[1] ? `; scores from ${r4(band[0])} to ${r4(band[1])} are inconclusive` : '';
+    process.stdout.write(`(threshold ${r4(threshold)}${bandText}. ${EVIDENCE_NOTE})\n`);
+  }
   return failed ? 1 : 0;
 }
 
@@ -164,23 +154,27 @@ async function evaluate(checker, o) {
   for (const r of rows) if (r.label !== 'REAL' && r.label !== 'FAKE') usage(`labels.csv: label must be REAL or FAKE, got '${r.label}' for ${r.file}`);
   if (!checker.hasClassifier) usage('eval needs a classifier model (models/classifier.dfs)');
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
-  const scores = [], labels = [], csv = ['file,label,fake,faces'];
-  let noFace = 0, failed = 0;
+  const scores = [], labels = [], csv = ['file,label,fake,faces,verdict,synthetic'];
+  let noFace = 0, failed = 0, inconclusive = 0;
   rows.forEach((row, i) => {
-    // An image without a judged face counts as 0.5 (no evidence either way) in the metrics.
+    // An image without a judged face counts as 0.5 (no evidence either way) in the metrics; a
+    // file that could not be checked is reported in `errors` and left out of them.
     let s = 0.5;
     try {
       const bytes = fs.readFileSync(path.join(dir, row.file));
       const r = checker.checkSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { tiles: o.tiles });
       if (r.fake == null) noFace++; else s = r.fake;
-      csv.push(`${row.file},${row.label},${r.fake ?? ''},${r.faces.length}`);
+      const v = r.fake == null ? r.verdict : verdictFor(r.fake, threshold, checker.band);
+      if (v === 'inconclusive') inconclusive++;
+      const top = r.faces.reduce((b, f) => (f.fake != null && (b == null || f.fake > b.fake) ? f : b), null);
+      csv.push(`${row.file},${row.label},${r.fake ?? ''},${r.faces.length},${v ?? ''},${top?.kind ? top.kind.synthetic : ''}`);
+      scores.push(s);
+      labels.push(row.label === 'FAKE' ? 1 : 0);
     } catch (e) {
-      csv.push(`${row.file},${row.label},,`);
+      csv.push(`${row.file},${row.label},,,,`);
       failed++;
       process.stderr.write(`\n${row.file}: ${e.code || 'READ_FAILED'}: ${e.message}\n`);
     }
-    scores.push(s);
-    labels.push(row.label === 'FAKE' ? 1 : 0);
     if (process.stderr.isTTY || process.env.DFS_PROGRESS) {
       const w = 30, done = Math.round(((i + 1) / rows.length) * w);
       process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(w - done)}] ${i + 1}/${rows.length}`);
@@ -189,7 +183,7 @@ async function evaluate(checker, o) {
   if (process.stderr.isTTY || process.env.DFS_PROGRESS) process.stderr.write('\n');
   if (o.scores) fs.writeFileSync(o.scores, csv.join('\n') + '\n');
   const m = metrics(scores, labels, threshold);
-  const out = { dir, ...m, no_face: noFace, errors: failed };
+  const out = { dir, ...m, no_face: noFace, inconclusive, band: checker.band, errors: failed };
   for (const k of ['auc', 'logloss', 'accuracy', 'tpr', 'fpr']) if (out[k] != null) out[k] = r4(out[k]);
   process.stdout.write(JSON.stringify(out) + '\n');
   return failed ? 1 : 0;
@@ -211,7 +205,8 @@ async function main() {
   }
 }
 
-if (import.meta.url === `file://${fs.realpathSync(process.argv[1])}`) {
+// Compared as URLs: a path with a space or other escaped character still matches.
+if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
   main().then((code) => process.exit(code), (e) => {
     process.stderr.write(`deepfake-shield: ${e.code ? e.code + ': ' : ''}${e.message}\n`);
     process.exit(1);

@@ -92,6 +92,14 @@ val result_val(const dfs::CheckResult& r) {
     }
     face.set("keypoints", kps);
     face.set("fake", std::isnan(f.fake) ? val::null() : val(f.fake));
+    if (!std::isnan(f.synthetic)) {
+      val kind = val::object();
+      kind.set("synthetic", f.synthetic);
+      kind.set("swap", 1.f - f.synthetic);
+      face.set("kind", kind);
+    } else {
+      face.set("kind", val::null());
+    }
     if (!f.heat.empty()) {
       val hm = val::object();
       hm.set("width", f.heat_w);
@@ -213,6 +221,12 @@ class JsChecker {
     if (checker_.has_classifier()) {
       auto* c = const_cast<dfs::Classifier*>(checker_.classifier());
       r.set("threshold", c->threshold());
+      val band = val::array();
+      band.call<void>("push", c->band_lo(), c->band_hi());
+      r.set("band", band);
+      r.set("kindHead", c->net().has_kind());
+      const dfs::Json& prov = c->header()["provenance"];
+      if (prov.has("trained_on")) r.set("trainedOn", prov["trained_on"].str());
       r.set("inputSize", c->net().input_h());
       r.set("attention", c->net().arch().attention_after >= 0);
     }

@@ -2,6 +2,11 @@
 // score, per-face probabilities, the image verdict, optional heat maps and the timings. Labels
 // depend on the threshold, so relabel() re-reads it without re-running the check.
 
+import {
+  verdictFor, imageVerdictFor, faceVerdictText, imageVerdictText, detectorText, resultJson,
+  errorJson,
+} from '../dist/verdict.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 
 function el(tag, props = {}, ...children) {
@@ -15,53 +20,39 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-const pct = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
 const ms = (t) => `${t < 10 ? t.toFixed(1) : Math.round(t)} ms`;
 
-/** Maps a probability to a colour: green far below the threshold, amber near it, red above. */
-export function scoreColour(p, threshold) {
-  if (p == null) return 'hsl(212 80% 52%)';
-  const t = Math.min(Math.max(threshold, 0.01), 0.99);
-  const hue = p >= t ? 28 * (1 - (p - t) / (1 - t)) : 130 - 85 * (p / t);
-  return `hsl(${Math.round(hue)} 85% ${p >= t ? 47 : 36}%)`;
+/**
+ * Colour of a face box: red when likely manipulated, amber when inconclusive, a neutral slate
+ * blue otherwise ("no sign" is not an all-clear, so it is not green).
+ */
+export function scoreColour(p, threshold, band) {
+  const v = verdictFor(p, threshold, band);
+  if (v === 'likely_manipulated') return 'hsl(4 70% 44%)';
+  if (v === 'inconclusive') return 'hsl(34 95% 38%)';
+  return 'hsl(218 35% 42%)';
 }
 
-/** Words for one probability; the only place the page decides what a score means. */
-export function faceVerdict(p, threshold) {
-  if (p == null) return { level: 'none', text: 'not classified (no classifier loaded)' };
-  return p >= threshold
-    ? { level: 'fake', text: `likely manipulated (${pct(p)})` }
-    : { level: 'real', text: `no sign of manipulation (${pct(p)})` };
+const LEVEL = { likely_manipulated: 'fake', inconclusive: 'unsure', no_sign: 'nosign', no_face: 'none' };
+
+/** Words for one face: the shared verdict text, with a CSS level. */
+export function faceVerdict(face, threshold, band) {
+  const v = verdictFor(face.fake, threshold, band);
+  return { level: v ? LEVEL[v] : 'none', text: faceVerdictText(face, threshold, band) };
 }
 
-export function imageVerdict(entry, threshold) {
+export function imageVerdict(entry, threshold, band) {
   if (entry.error) return { level: 'error', text: `Could not check this image: ${entry.error.message}` };
   const r = entry.result;
   if (!r) return { level: 'pending', text: 'Waiting…' };
-  if (!r.faces.length) return { level: 'none', text: 'No face found: nothing to judge' };
-  const n = `${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`;
-  if (r.fake == null) return { level: 'none', text: `${n} found; no classifier loaded, so no real/fake score` };
-  return r.fake >= threshold
-    ? { level: 'fake', text: `Likely manipulated: ${pct(r.fake)} on the most suspicious of ${n}` }
-    : { level: 'real', text: `No sign of manipulation: highest score ${pct(r.fake)} (${n})` };
+  const v = imageVerdictFor(r, threshold, band);
+  return { level: v ? LEVEL[v] : 'none', text: imageVerdictText(r, threshold, band) };
 }
 
-const r4 = (x) => Math.round(x * 1e4) / 1e4;
-const r1 = (x) => Math.round(x * 10) / 10;
-
-/** One image as the CLI's --json line has it: {file, width, height, faces, fake, error}. */
-export function toJson(entry) {
-  if (entry.error) return { file: entry.name, error: { code: entry.error.code || 'INTERNAL', message: entry.error.message } };
-  const r = entry.result;
-  return {
-    file: entry.name, width: r.width, height: r.height,
-    faces: r.faces.map((f) => ({
-      box: f.box.map(r1), score: r4(f.score), keypoints: f.keypoints.map((k) => k.map(r1)),
-      fake: f.fake == null ? null : r4(f.fake),
-      ...(f.heatmap ? { heatmap: { width: f.heatmap.width, height: f.heatmap.height, data: Array.from(f.heatmap.data, r4) } } : {}),
-    })),
-    fake: r.fake == null ? null : r4(r.fake), error: null,
-  };
+/** One image as the CLI's --json line has it (the shared resultJson), or its error. */
+export function toJson(entry, threshold, band) {
+  if (entry.error) return errorJson(entry.name, entry.error.code || 'INTERNAL', entry.error.message);
+  return resultJson(entry.name, entry.result, threshold, band);
 }
 
 // Attention map as a translucent canvas, stretched from its own range: clear where the model
@@ -145,11 +136,11 @@ function drawOverlay(card, entry) {
   figure.append(svg);
 }
 
-/** Updates labels and colours for the threshold; view = {threshold, showHeatmap}. */
+/** Updates labels and colours for the threshold; view = {threshold, band, showHeatmap}. */
 export function relabel(card, entry, view) {
-  const { threshold } = view;
+  const { threshold, band } = view;
   if (!card.querySelector('.boxes') && entry.result?.faces.length) drawOverlay(card, entry);
-  const v = imageVerdict(entry, threshold);
+  const v = imageVerdict(entry, threshold, band);
   card.className = `card ${v.level}${view.showHeatmap ? ' show-heat' : ''}`;
   const verdict = card.querySelector('.verdict');
   verdict.textContent = v.text;
@@ -158,17 +149,17 @@ export function relabel(card, entry, view) {
   const r = entry.result;
   if (r) {
     r.faces.forEach((f, i) => {
-      const colour = scoreColour(f.fake, threshold);
+      const colour = scoreColour(f.fake, threshold, band);
       card.querySelectorAll(`[data-face="${i}"]`).forEach((n) => {
         if (n.tagName === 'rect') n.setAttribute('stroke', colour);
         else n.style.backgroundColor = colour;
       });
-      const fv = faceVerdict(f.fake, threshold);
+      const fv = faceVerdict(f, threshold, band);
       const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = colour;
       list.append(el('li', { class: `face ${fv.level}` }, swatch,
         el('span', { text: `Face ${i + 1}: ${fv.text}` }),
-        el('span', { class: 'detector', text: ` · detector ${pct(f.score)}` })));
+        el('span', { class: 'detector', text: ` · ${detectorText(f.score)}` })));
     });
     const t = r.timings;
     card.querySelector('.timings').textContent =

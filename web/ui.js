@@ -2,6 +2,7 @@
 // paste), settings (threshold, heat map), status and progress, result cards, JSON export.
 import { WorkerChecker } from './client.js';
 import { createCard, relabel, toJson } from './cards.js';
+import { EVIDENCE_NOTE } from '../dist/verdict.js';
 
 function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -82,6 +83,11 @@ export function mountApp(root) {
   checker.ready.then((i) => {
     info = i;
     view.threshold = i.threshold ?? 0.5;
+    view.band = i.band ?? null;
+    if (i.hasClassifier) {
+      thresholdHelp.textContent = `${thresholdHelp.textContent} Scores from ${pctLabel(view.band[0])} to ` +
+        `${pctLabel(view.band[1])} are shown as inconclusive. Trained on ${i.trainedOn}. ${EVIDENCE_NOTE}`;
+    }
     threshold.value = String(view.threshold);
     thresholdOut.textContent = pctLabel(view.threshold);
     threshold.setAttribute('aria-valuetext', thresholdOut.textContent);
@@ -187,7 +193,7 @@ export function mountApp(root) {
 
   exportBtn.addEventListener('click', () => {
     const done = entries.filter((e) => e.result || e.error);
-    const json = JSON.stringify(done.map(toJson), null, 1);
+    const json = JSON.stringify(done.map((e) => toJson(e, view.threshold, view.band)), null, 1);
     const url = URL.createObjectURL(new Blob([json + '\n'], { type: 'application/json' }));
     const a = h('a', { href: url, download: 'deepfake-shield-results.json' });
     document.body.append(a);

@@ -19,7 +19,7 @@ function init() {
   checkerPromise.then((c) => {
     self.postMessage({
       type: 'ready',
-      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, models: c.models, threads: c.threads },
+      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, band: c.band, trainedOn: c.trainedOn, hasKind: c.hasKind, models: c.models, threads: c.threads },
     });
   }, (e) => self.postMessage({ type: 'fatal', error: errorOf(e) }));
 }

@@ -60,8 +60,15 @@ export interface Face {
   keypoints: [number, number][];
   /** Probability the face is manipulated, in [0, 1]; null when no classifier is loaded. */
   fake: number | null;
+  /** Which kind of fake is likelier (models with a kind head), else null. */
+  kind: { synthetic: number; swap: number } | null;
+  /** The verdict at the checker's threshold and the model's inconclusive band. */
+  verdict: Verdict | null;
   heatmap?: Heatmap;
 }
+
+/** The fixed verdict set (per face and per image). */
+export type Verdict = 'likely_manipulated' | 'inconclusive' | 'no_sign' | 'no_face';
 
 export interface CheckResult {
   width: number;
@@ -69,6 +76,8 @@ export interface CheckResult {
   faces: Face[];
   /** Highest face probability; null when no face was found or no classifier is loaded. */
   fake: number | null;
+  /** 'no_face' without faces; else the verdict of the highest face score (null: no classifier). */
+  verdict: Verdict | null;
   /** Milliseconds. */
   timings: { decode: number; detect: number; classify: number; total: number };
 }
@@ -93,6 +102,12 @@ export declare class Checker {
   readonly hasHeatmap: boolean;
   /** The classifier's default decision threshold (null without a classifier). */
   readonly threshold: number | null;
+  /** The inconclusive band [lo, hi] around the threshold (null without a classifier). */
+  readonly band: [number, number] | null;
+  /** Whether faces carry `kind`. */
+  readonly hasKind: boolean;
+  /** What the classifier was trained on, in words (null without a classifier). */
+  readonly trainedOn: string | null;
   /** Threads the kernels use: 1 unless the threaded module was loaded. */
   readonly threads: number;
   check(input: ImageInput, options?: CheckOptions): Promise<CheckResult>;
@@ -123,3 +138,22 @@ export interface RawModel {
 }
 /** Loads one network for raw forward passes (oracle tests, benchmarks). */
 export declare function createRawModel(model: Uint8Array | ArrayBuffer, options?: Pick<CreateOptions, 'wasm' | 'wasmThreads' | 'threads' | 'fetch' | 'onThreadsFallback'>): Promise<RawModel>;
+
+export const VERDICTS: readonly Verdict[];
+export const VERDICT_TEXT: Readonly<Record<Verdict, string>>;
+export const EVIDENCE_NOTE: string;
+/** Verdict for a probability at a threshold with the model's band; null for a null score. */
+export function verdictFor(p: number | null, threshold: number, band?: [number, number] | null): Verdict | null;
+export function imageVerdictFor(result: CheckResult, threshold: number, band?: [number, number] | null): Verdict | null;
+/** "91.9%": one decimal at most, clamped to 0.1%..99.9%. */
+export function formatScore(p: number): string;
+/** "face found (97% sure)". */
+export function detectorText(score: number): string;
+export function kindText(kind: { synthetic: number; swap: number } | null): string | null;
+export function faceVerdictText(face: Face, threshold: number, band?: [number, number] | null): string;
+export function imageVerdictText(result: CheckResult, threshold: number, band?: [number, number] | null): string;
+/** Sets `verdict` on the result and its faces for another threshold; returns the result. */
+export function annotate(result: CheckResult, threshold: number, band?: [number, number] | null): CheckResult;
+/** The CLI's --json line / the page's export for one image. */
+export function resultJson(file: string, result: CheckResult, threshold: number | null, band?: [number, number] | null): object;
+export function errorJson(file: string, code: string, message: string): object;

@@ -1,6 +1,12 @@
 // Deepfake Shield JavaScript API: one entry for browsers, bundlers, workers and Node.
 // Loads the WebAssembly module and the models once, then check() any number of images.
 import createDfsModule from './deepfake-shield.mjs';
+import { annotate, DEFAULT_TRAINED_ON } from './verdict.js';
+
+export {
+  VERDICTS, VERDICT_TEXT, EVIDENCE_NOTE, verdictFor, imageVerdictFor, formatScore, detectorText,
+  kindText, faceVerdictText, imageVerdictText, annotate, resultJson, errorJson,
+} from './verdict.js';
 
 export class DeepfakeShieldError extends Error {
   constructor(code, message) {
@@ -189,6 +195,12 @@ export class Checker {
     const info = native.info();
     this.hasClassifier = info.classifier;
     this.threshold = info.classifier ? info.threshold : null;
+    /** [lo, hi]: scores in between (around the threshold) are "inconclusive". */
+    this.band = info.classifier ? Array.from(info.band) : null;
+    /** Whether faces carry kind: {synthetic, swap} (which kind of fake is likelier). */
+    this.hasKind = !!info.kindHead;
+    /** What the classifier was trained on, in words (from its header). */
+    this.trainedOn = info.classifier ? (info.trainedOn || DEFAULT_TRAINED_ON) : null;
     this.hasHeatmap = !!info.attention;
     /** Threads the kernels use (1 unless the threaded module was loaded). */
     this.threads = Module.numThreads();
@@ -227,7 +239,7 @@ export class Checker {
     }
     unwrap(r);
     r.timings.total = now() - t0;
-    return r;
+    return annotate(r, this.threshold, this.band);
   }
 
   /** Decodes image bytes (EXIF orientation applied) to RGBA pixels {width, height, data}. */

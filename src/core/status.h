@@ -36,4 +36,11 @@ struct Error {
 
 [[noreturn]] void fail(Code c, const std::string& msg);
 
+// A precondition that stays checked in release builds (unlike assert): kInternal on failure.
+// For checks outside hot loops; `msg` is only built when the check fails.
+#define DFS_CHECK(cond, msg)                                 \
+  do {                                                       \
+    if (!(cond)) ::dfs::fail(::dfs::Code::kInternal, (msg)); \
+  } while (0)
+
 }  // namespace dfs

@@ -5,9 +5,10 @@
 // micro-kernel, whose inner loop runs over output-channel vectors as the packing wants. The
 // packed layout is therefore exactly f32_gemm_pack of the HWIO weights viewed as [kh*kw*cin][cout].
 #include <algorithm>
-#include <cassert>
+#include <string>
 
 #include "core/parallel.h"
+#include "core/status.h"
 #include "kernels/kernels.h"
 #include "kernels/kernels_simd.h"
 
@@ -15,7 +16,7 @@ namespace dfs {
 
 namespace {
 // Stack budget for one im2col chunk (24 KiB): well inside L1 together with a weight panel.
-constexpr int kIm2colFloats = 6144;
+constexpr int kIm2colFloats = kConvMaxTaps;
 
 using namespace simd;
 
@@ -54,7 +55,10 @@ void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride,
               int pad_left, Act act, const Tensor& out) {
   const int cin = in.c, cout = out.c;
   const int K = kh * kw * cin;
-  assert(K >= 1 && K <= kIm2colFloats && stride >= 1 && pad_top >= 0 && pad_left >= 0);
+  // Checked in every build (an assert vanishes under NDEBUG): a larger receptive field would
+  // overrun the stack buffer below. Loaders refuse such models first; this is the backstop.
+  DFS_CHECK(K >= 1 && K <= kIm2colFloats && stride >= 1 && pad_top >= 0 && pad_left >= 0,
+            "f32_conv: kh*kw*cin outside 1.." + std::to_string(kIm2colFloats));
   const int chunk = std::max(1, kIm2colFloats / K);
   const int npix = out.h * out.w;
   const size_t run = size_t(kw) * cin;  // one kernel row of a pixel whose taps are all inside

@@ -22,6 +22,9 @@ void f32_conv_ref(const Tensor& in, const float* w_hwio, const float* bias, int 
 size_t f32_conv_packed_size(int kh, int kw, int cin, int cout);
 void f32_conv_pack(int kh, int kw, int cin, int cout, const float* w_hwio, const float* bias,
                    float* packed);
+// Contract: kh * kw * cin <= kConvMaxTaps (one output pixel's receptive field fits the im2col
+// chunk). Model loaders check it (BAD_MODEL with the op index); f32_conv re-checks and throws.
+constexpr int kConvMaxTaps = 6144;
 void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride, int pad_top,
               int pad_left, Act act, const Tensor& out);
 

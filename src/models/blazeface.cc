@@ -97,6 +97,10 @@ BlazeFace::BlazeFace(const WeightsFile& wf) : header_(wf.header()) {
         f32_gemm_pack(a.c, o.c, op.w.data(), op.b.data(), op.packed.data());
       } else {
         op.kind = OpKind::kConv;
+        if (int64_t(op.k) * op.k * a.c > kConvMaxTaps)
+          fail(Code::kBadModel, where + ": conv receptive field k*k*cin = " +
+                                    std::to_string(int64_t(op.k) * op.k * a.c) +
+                                    " exceeds the kernel limit " + std::to_string(kConvMaxTaps));
         op.w = wf.get(wn, {op.k, op.k, a.c, o.c});
         op.packed = FloatArray(f32_conv_packed_size(op.k, op.k, a.c, o.c));
         f32_conv_pack(op.k, op.k, a.c, o.c, op.w.data(), op.b.data(), op.packed.data());

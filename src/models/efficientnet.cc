@@ -152,6 +152,10 @@ EfficientNet::EfficientNet(const WeightsFile& wf) {
   head_ = load_gemm(wf, "head", {1, 1, arch_.blocks.back().cout, arch_.head}, arch_.blocks.back().cout, arch_.head);
   max_act = std::max(max_act, size_t(hh) * ww * arch_.head);
   fc_ = load_gemm(wf, "fc", {arch_.head, 1}, arch_.head, 1);
+  if (a.has("kind_head") && a["kind_head"].boolean()) {  // boolean() refuses a non-bool
+    kind_ = load_gemm(wf, "kind", {arch_.head, 1}, arch_.head, 1);
+    has_kind_ = true;
+  }
   input_.resize(size_t(in_h_) * in_w_ * 3);
   // Two ping-pong activation buffers plus the expanded and depthwise buffers: allocated once.
   buf_[0] = aligned_floats(max_act);
@@ -212,6 +216,7 @@ float EfficientNet::forward(const Probe* probe) {
   if (probe) (*probe)("pool", Tensor{pool_.data(), 1, 1, arch_.head});
   float logit = 0;
   gemm(fc_, 1, pool_.data(), Act::kNone, &logit);
+  if (has_kind_) gemm(kind_, 1, pool_.data(), Act::kNone, &kind_logit_);
   return logit;
 }
 
@@ -248,11 +253,23 @@ Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
   temperature_ = float(cal.num_or("temperature", 1.0));
   threshold_ = float(cal.num_or("threshold", 0.5));
   if (!(temperature_ > 0.01f && temperature_ < 100.f)) fail(Code::kBadModel, "classifier: bad temperature");
+  if (!(threshold_ > 0.f && threshold_ < 1.f))
+    fail(Code::kBadModel, "classifier: calibration.threshold must be in (0, 1)");
+  band_lo_ = band_hi_ = threshold_;
+  if (cal.has("inconclusive")) {
+    const Json& b = cal["inconclusive"];
+    if (!b.is_array() || b.size() != 2)
+      fail(Code::kBadModel, "classifier: calibration.inconclusive must be [lo, hi]");
+    band_lo_ = float(b[0].num());
+    band_hi_ = float(b[1].num());
+    if (!(band_lo_ > 0.f && band_lo_ <= threshold_ && threshold_ <= band_hi_ && band_hi_ < 1.f))
+      fail(Code::kBadModel, "classifier: calibration.inconclusive must satisfy 0 < lo <= threshold <= hi < 1");
+  }
   rgb_.resize(size_t(net_.input_h()) * net_.input_w() * 3);
 }
 
 float Classifier::classify_face(const Image& img, const Detection& d, std::vector<float>* heat,
-                                int* heat_w, int* heat_h, float crop[4]) {
+                                int* heat_w, int* heat_h, float crop[4], float* synthetic) {
   // Square crop centered on the box, each side widened by `margin` of the box's larger side.
   float side = std::max(d.w, d.h) * (1 + 2 * margin_);
   float cx = d.x + d.w / 2, cy = d.y + d.h / 2;
@@ -263,6 +280,7 @@ float Classifier::classify_face(const Image& img, const Detection& d, std::vecto
   resample_region(img, crop[0], crop[1], side, side, W, H, 0.f, rgb_.data(), border_);
   norm_.apply(rgb_.data(), size_t(H) * W, net_.input());
   float logit = net_.forward();
+  float kind = net_.kind_logit();
   const bool want_heat = heat && !net_.attention().empty();
   if (want_heat) {
     *heat = net_.attention();
@@ -272,6 +290,7 @@ float Classifier::classify_face(const Image& img, const Detection& d, std::vecto
   if (tta_flip_) {
     mirror_rows(net_.input(), H, W, 3);
     logit = 0.5f * (logit + net_.forward());
+    kind = 0.5f * (kind + net_.kind_logit());
     if (want_heat) {  // the mirror image's map, mirrored back, averaged in
       const std::vector<float>& a = net_.attention();
       const int aw = *heat_w;
@@ -282,6 +301,7 @@ float Classifier::classify_face(const Image& img, const Detection& d, std::vecto
         }
     }
   }
+  if (synthetic) *synthetic = net_.has_kind() ? 1.f / (1.f + std::exp(-kind)) : NAN;
   return 1.f / (1.f + std::exp(-logit / temperature_));
 }
 

@@ -35,8 +35,11 @@ class EfficientNet {
   int input_h() const { return in_h_; }
   int input_w() const { return in_w_; }
   float* input() { return input_.data(); }
-  // Returns the logit. When the model has attention, attention() holds the last map.
+  // Returns the logit. When the model has attention, attention() holds the last map; when it
+  // has a kind head (arch.kind_head), kind_logit() holds that head's logit for the same input.
   float forward(const Probe* probe = nullptr);
+  bool has_kind() const { return has_kind_; }
+  float kind_logit() const { return kind_logit_; }
   const std::vector<float>& attention() const { return att_map_; }
   int att_h() const { return att_h_; }
   int att_w() const { return att_w_; }
@@ -59,7 +62,9 @@ class EfficientNet {
 
   EffNetArch arch_;
   int in_h_ = 0, in_w_ = 0;
-  Conv stem_, head_, fc_, att_;
+  Conv stem_, head_, fc_, att_, kind_;
+  bool has_kind_ = false;
+  float kind_logit_ = 0;
   int stem_pad_ = 0, stem_h_ = 0, stem_w_ = 0;
   std::vector<Block> blocks_;
   std::vector<float> input_, pool_, se1_, se2_, att_map_;
@@ -72,10 +77,15 @@ class Classifier {
  public:
   explicit Classifier(const WeightsFile& wf);
   // P(fake) for one detected face; fills the attention map (if any and heat != null) and the
-  // square crop used (x, y, side, side) in source pixels.
+  // square crop used (x, y, side, side) in source pixels. With a kind head, *synthetic gets
+  // P(whole face generated | fake) (else NaN): the rest is "replaced" (swap, reenactment).
   float classify_face(const Image& img, const Detection& d, std::vector<float>* heat, int* heat_w,
-                      int* heat_h, float crop[4]);
+                      int* heat_h, float crop[4], float* synthetic = nullptr);
   float threshold() const { return threshold_; }
+  // The inconclusive band [lo, hi] around the threshold (calibration.inconclusive; a model
+  // without one has lo = hi = threshold).
+  float band_lo() const { return band_lo_; }
+  float band_hi() const { return band_hi_; }
   bool tta_flip() const { return tta_flip_; }
   EfficientNet& net() { return net_; }
   const Json& header() const { return header_; }
@@ -84,7 +94,7 @@ class Classifier {
   Json header_;
   EfficientNet net_;
   InputNorm norm_;
-  float margin_, temperature_, threshold_;
+  float margin_, temperature_, threshold_, band_lo_, band_hi_;
   Border border_ = Border::kFill;
   bool tta_flip_ = false;
   std::vector<float> rgb_;

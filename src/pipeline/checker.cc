@@ -73,7 +73,7 @@ CheckResult Checker::check_image(const Image& img, const CheckOptions& opt) {
     f.det = d;
     if (classifier_ && opt.classify) {
       f.fake = classifier_->classify_face(img, d, opt.heatmap ? &f.heat : nullptr, &f.heat_w,
-                                          &f.heat_h, f.crop);
+                                          &f.heat_h, f.crop, &f.synthetic);
       r.fake = std::isnan(r.fake) ? f.fake : std::max(r.fake, f.fake);
     }
     r.faces.push_back(std::move(f));

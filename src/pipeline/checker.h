@@ -22,6 +22,7 @@ struct CheckOptions {
 struct FaceResult {
   Detection det;                  // source pixels
   float fake = NAN;               // P(manipulated) in [0,1]; NaN when no classifier is loaded
+  float synthetic = NAN;          // P(whole face generated | manipulated); NaN without a kind head
   int heat_w = 0, heat_h = 0;     // attention map over the classifier's crop, when it has one
   std::vector<float> heat;
   float crop[4] = {0, 0, 0, 0};   // the square crop (x, y, side, side) the classifier saw

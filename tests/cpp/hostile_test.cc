@@ -463,6 +463,37 @@ TEST(Hostile, LyingModelFilesAreBadModel) {
   expect_still_works("bad model files");
 }
 
+// A conv whose receptive field (k*k*cin) is past what f32_conv's im2col chunk holds was a stack
+// overflow in release builds (the kernel only asserted). Now the loader names the op.
+TEST(Hostile, ConvPastTheKernelLimitIsBadModel) {
+  const Bytes full = shipped("full");
+  const std::string op39 =
+      "{\"op\":\"conv1x1\",\"in\":\"t122\",\"out\":\"t125\",\"w\":\"conv2d_15.w\","
+      "\"b\":\"conv2d_15.b\",\"k\":1,\"stride\":1,\"pad\":[0,0]";
+  const std::string as_conv7 =  // 7 x 7 x 128 = 6272 taps > 6144
+      "{\"op\":\"conv\",\"in\":\"t122\",\"out\":\"t125\",\"w\":\"conv2d_15.w\","
+      "\"b\":\"conv2d_15.b\",\"k\":7,\"stride\":1,\"pad\":[3,3]";
+  const Bytes bad = edit_header(full, op39, as_conv7);
+  dfs_test::expect_bad_model(
+      [&] {
+        dfs::Checker c;
+        c.load_model(bad.data(), bad.size());
+      },
+      "op 39 (conv): conv receptive field k*k*cin = 6272 exceeds the kernel limit 6144");
+  // At 5 x 5 x 128 = 3200 taps the same edit passes this check and fails on the weights' shape.
+  const std::string as_conv5 =
+      "{\"op\":\"conv\",\"in\":\"t122\",\"out\":\"t125\",\"w\":\"conv2d_15.w\","
+      "\"b\":\"conv2d_15.b\",\"k\":5,\"stride\":1,\"pad\":[2,2]";
+  const Bytes shape_lie = edit_header(full, op39, as_conv5);
+  dfs_test::expect_bad_model(
+      [&] {
+        dfs::Checker c;
+        c.load_model(shape_lie.data(), shape_lie.size());
+      },
+      "conv2d_15.w");
+  expect_still_works("conv past the kernel limit");
+}
+
 TEST(Hostile, RandomModelMutationsNeverCrash) {
   const Bytes good = shipped("short");
   const uint32_t json_len = le32(good, 12);

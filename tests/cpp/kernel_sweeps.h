@@ -316,6 +316,9 @@ inline std::string sweep_conv() {
   conv_case(r, rng, 128, 128, 3, 24, 5, 2, 1, 1, 64, 64, Act::kRelu, true);
   conv_case(r, rng, 64, 64, 3, 32, 3, 2, 0, 0, 32, 32, Act::kSwish, true);
   conv_case(r, rng, 50, 50, 3, 48, 3, 2, 1, 1, 25, 25, Act::kRelu6, true);
+  // At the tap limit (kConvMaxTaps): one pixel per im2col chunk, the whole buffer in use.
+  conv_case(r, rng, 6, 7, 682, 9, 3, 1, 1, 1, 6, 7, Act::kRelu, true);          // 6138 taps
+  conv_case(r, rng, 4, 5, kConvMaxTaps, 5, 1, 1, 0, 0, 4, 5, Act::kNone, true);  // exactly
   return r.result("conv");
 }
 

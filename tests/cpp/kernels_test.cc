@@ -2,6 +2,7 @@
 // kernel_sweeps.h so that tests/wasm/kernel_check.cc runs the very same cases under simd128).
 #include <gtest/gtest.h>
 
+#include "core/status.h"
 #include "kernel_sweeps.h"
 #include "simd/simd.h"
 
@@ -18,6 +19,24 @@ TEST(KernelSweep, ResizeBilinear) { EXPECT_EQ(sweep_resize(), ""); }
 TEST(KernelSweep, Gavgpool) { EXPECT_EQ(sweep_gavgpool(), ""); }
 TEST(KernelSweep, ScaleChannels) { EXPECT_EQ(sweep_scale_channels(), ""); }
 TEST(KernelSweep, Act) { EXPECT_EQ(sweep_act(), ""); }
+
+// Past the tap limit f32_conv refuses (in release builds too) instead of overrunning its stack
+// buffer; loaders refuse such models before this (Hostile.ConvPastTheKernelLimitIsBadModel).
+TEST(KernelContract, ConvPastTheTapLimitThrows) {
+  for (int cin : {683, 4096}) {  // 3x3 taps: 6147 and 36864 > kConvMaxTaps
+    std::vector<float> in(size_t(4) * 4 * cin, 0.5f), w(size_t(9) * cin * 2, 0.01f), out(32);
+    std::vector<float> packed(f32_conv_packed_size(3, 3, cin, 2));
+    f32_conv_pack(3, 3, cin, 2, w.data(), nullptr, packed.data());
+    try {
+      f32_conv(Tensor{in.data(), 4, 4, cin}, packed.data(), 3, 3, 1, 1, 1, Act::kNone,
+               Tensor{out.data(), 4, 4, 2});
+      ADD_FAILURE() << "f32_conv accepted " << 9 * cin << " taps";
+    } catch (const dfs::Error& e) {
+      EXPECT_EQ(e.code, dfs::Code::kInternal);
+      EXPECT_NE(e.message.find("f32_conv"), std::string::npos) << e.message;
+    }
+  }
+}
 
 // The checker itself must be able to fail: a wrong value, a store past the end and a NaN are all
 // reported.

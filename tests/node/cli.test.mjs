@@ -18,7 +18,8 @@ test('--json prints one object per image with the documented fields; exit 0', { 
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, fs.readdirSync(dir).filter((f) => /\.(jpg|png)$/.test(f)).length);
   for (const o of lines) {
-    assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'error']);
+    assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'threshold', 'error']);
+    assert.ok(['likely_manipulated', 'inconclusive', 'no_sign'].includes(o.verdict), o.verdict);
     assert.equal(o.error, null);
     assert.ok(o.faces.length >= 1, `${o.file}: a face`);
     for (const f of o.faces) {
@@ -27,6 +28,7 @@ test('--json prints one object per image with the documented fields; exit 0', { 
       assert.ok(f.keypoints.every((k) => k.length === 2));
       assert.ok(f.fake === null || (f.fake >= 0 && f.fake <= 1));
       assert.ok(f.score > 0 && f.score <= 1);
+      assert.ok(f.box[0] >= 0 && f.box[1] >= 0 && f.box[0] + f.box[2] <= o.width + 0.05 && f.box[1] + f.box[3] <= o.height + 0.05, 'box inside the image');
     }
   }
 });
@@ -109,11 +111,12 @@ test('eval over a labelled folder: metrics line, --scores CSV with each image\'s
   assert.equal(m.n, 4);
   assert.equal(m.errors, 0);
   const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
-  assert.deepEqual(rows[0], ['file', 'label', 'fake', 'faces']);
+  assert.deepEqual(rows[0], ['file', 'label', 'fake', 'faces', 'verdict', 'synthetic']);
   assert.equal(rows.length, 5);
   // Each score is what the checker gives that image (the --json path, rounded to 4 places).
-  for (const [file, label, fake, faces] of rows.slice(1)) {
+  for (const [file, label, fake, faces, verdict] of rows.slice(1)) {
     const one = JSON.parse(run('--json', path.join(tmp, file)).stdout);
+    assert.equal(verdict, one.verdict ?? '');
     assert.equal(label, lines.find((l) => l.startsWith(file + ',')).split(',')[1]);
     assert.equal(Number(faces), one.faces.length);
     if (one.fake == null) assert.equal(fake, '');
@@ -132,7 +135,26 @@ test('eval over a labelled folder: metrics line, --scores CSV with each image\'s
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /img1\.jpg: (UNSUPPORTED_FORMAT|DECODE_FAILED)/);
   assert.equal(JSON.parse(bad.stdout).errors, 1);
-  assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n')[2].split(','), ['img1.jpg', 'REAL', '', '']);
+  assert.equal(JSON.parse(bad.stdout).n, 3, 'a file that failed is left out of the metrics');
+  assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n')[2].split(','), ['img1.jpg', 'REAL', '', '', '', '']);
   assert.equal(run('eval', tmp, '--scores').status, 2);
   fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the CLI runs when its path has a space in it', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs cli space '));
+  const link = path.join(tmp, 'deepfake shield.js');
+  fs.symlinkSync(CLI, link);
+  const img = path.join(tmp, 'blank image.bmp');
+  // 2x2 24-bit BMP: no face, but a processed file (exit 0, one output line).
+  const bmp = Buffer.alloc(70);
+  bmp.write('BM', 0); bmp.writeUInt32LE(70, 2); bmp.writeUInt32LE(54, 10); bmp.writeUInt32LE(40, 14);
+  bmp.writeInt32LE(2, 18); bmp.writeInt32LE(2, 22); bmp.writeUInt16LE(1, 26); bmp.writeUInt16LE(24, 28);
+  bmp.writeUInt32LE(16, 34);
+  fs.writeFileSync(img, bmp);
+  const r = spawnSync(process.execPath, [link, '--json', img], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout.trim());
+  assert.equal(o.file, img);
+  assert.equal(o.verdict, 'no_face');
 });

@@ -11,7 +11,14 @@ the temperature on those logits, and picks the threshold with FPR <= --max-fpr o
 validation reals. Images where the product finds no face carry no score and are left out (the
 product reports "no face found" for them).
 
-  /usr/bin/python3 tools/train/calibrate_product.py [--val-dir /tmp/dfdc-val] [--write]
+  /usr/bin/python3 tools/train/calibrate_product.py [--val-dir /tmp/dfdc-val] \
+      [--mixed-dir /tmp/mixed-val] [--max-fpr 0.05] [--write]
+
+With faces-mixed (the default since the seventh cycle) the threshold is the lowest that keeps
+FPR <= --max-fpr on every real source with at least --min-reals validation reals (and on the
+pooled rest), and the header gains the inconclusive band [lo, hi]: hi is the lowest score at or
+above the threshold where calls of "fake" have precision >= 80%, lo the highest score at or
+below it where calls of "real" do, both with the two classes weighted equally (a 50% prior).
 
 --write rewrites only the header's `calibration` (and a provenance note) of the .dfs; every
 tensor byte stays the same. The validation images are exported with export_val_dir.py when
@@ -39,10 +46,12 @@ from dfs_format import _NP_DTYPE, encode_dfs, parse_dfs  # noqa: E402
 
 DEFAULT_DFS = os.path.join(REPO, "models", "classifier.dfs")
 SOURCE = "deepfake-shield eval (wasm pipeline: detector crop) on the validation split"
+TRAINED_ON = ("DFDC face swaps plus GAN, diffusion, swap and reenactment faces and real photos "
+              "from 16 public research sources (faces-mixed); research data")
 
 
 def product_scores(val_dir, dfs_path):
-    """[(file, label 0/1, fake prob or None)] from the CLI's eval over val_dir with dfs_path."""
+    """[(file, label 0/1, fake prob or None, source)] from the CLI's eval over val_dir."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "scores.csv")
         cmd = ["node", os.path.join(REPO, "bin", "deepfake-shield.js"), "eval", val_dir,
@@ -54,12 +63,84 @@ def product_scores(val_dir, dfs_path):
         with open(out, newline="") as f:
             rows = [(row["file"], 1 if row["label"] == "FAKE" else 0,
                      float(row["fake"]) if row["fake"] else None) for row in csv.DictReader(f)]
-    return rows, summary
+    with open(os.path.join(val_dir, "labels.csv"), newline="") as f:
+        src = {row["file"]: row.get("source") or "dfdc" for row in csv.DictReader(f)}
+    return [r + (src.get(r[0], "dfdc"),) for r in rows], summary
+
+
+def band_edges(p, y, thr, precision=0.8):
+    """[lo, hi] around thr: hi the lowest score >= thr where calling fake has precision >=
+    `precision`, lo the highest score <= thr where calling real does, classes weighted equally."""
+    p, y = np.asarray(p, dtype=np.float64), np.asarray(y).astype(bool)
+    fk, rl = np.sort(p[y]), np.sort(p[~y])
+
+    def frac_ge(a, s):
+        return 1.0 - np.searchsorted(a, s, side="left") / len(a)
+
+    cands = np.unique(np.concatenate([[thr], p[p >= thr]]))
+    hi = cands[-1]
+    for s in cands:
+        tpr, fpr = frac_ge(fk, s), frac_ge(rl, s)
+        if tpr + fpr > 0 and tpr / (tpr + fpr) >= precision:
+            hi = s
+            break
+    cands = np.unique(np.concatenate([[thr], p[p <= thr]]))[::-1]
+    lo = cands[-1]
+    for s in cands:
+        tnr, fnr = 1 - frac_ge(rl, s), 1 - frac_ge(fk, s)
+        if tnr + fnr > 0 and tnr / (tnr + fnr) >= precision:
+            lo = s
+            break
+    return float(min(max(lo, 1e-4), thr)), float(max(min(hi, 1 - 1e-4), thr))
+
+
+def calibrate_sources(rows, temperature, max_fpr, min_reals=20):
+    """Temperature on every scored face; the threshold that keeps each real source with at
+    least min_reals scored reals (and the pooled smaller ones) at FPR <= max_fpr; the band;
+    and the per-source / per-kind report."""
+    scored = [r for r in rows if r[2] is not None]
+    y = np.array([r[1] for r in scored], dtype=np.int64)
+    src = np.array([r[3] for r in scored], dtype=object)
+    p0 = np.clip(np.array([r[2] for r in scored], dtype=np.float64), 1e-7, 1 - 1e-7)
+    z = temperature * np.log(p0 / (1 - p0))
+    m = metrics.evaluate(z, y, max_fpr)
+    t = m["temperature"]
+    p = metrics.sigmoid(z / t)
+    real_src = sorted(set(src[y == 0]))
+    small = [s_ for s_ in real_src if ((src == s_) & (y == 0)).sum() < min_reals]
+    groups = [[s_] for s_ in real_src if s_ not in small] + ([small] if small else [])
+    thr = 0.0
+    for g in groups:
+        sel = np.isin(src, g) & (y == 0)
+        thr = max(thr, metrics.threshold_for_fpr(p[sel], np.zeros(sel.sum()), max_fpr))
+    lo, hi = band_edges(p, y, thr)
+    tpr, fpr = metrics.rates(p, y, thr)
+    rep = {"auc": m["auc"], "logloss_cal": metrics.log_loss(z, y, t), "temperature": t,
+           "threshold": thr, "inconclusive": [lo, hi], "tpr@thr": tpr, "fpr@thr": fpr,
+           "n_scored": int(len(y)), "n_no_face": int(len(rows) - len(y)),
+           "inconclusive_frac": float(((p >= lo) & (p < hi)).mean())}
+    is_dfdc = src == "dfdc"
+    if is_dfdc.any():
+        rep["dfdc_auc"] = metrics.auc(p[is_dfdc], y[is_dfdc])
+    mixed_reals = (~is_dfdc) & (y == 0)
+    kinds = np.array([s_.split(":")[0] for s_ in src], dtype=object)
+    for k in ("gan", "diffusion", "swap", "reenactment"):
+        sel = (kinds == k) & (y == 1)
+        if sel.any() and mixed_reals.any():
+            rep[f"auc_{k}"] = metrics.auc(np.r_[p[sel], p[mixed_reals]],
+                                          np.r_[np.ones(sel.sum()), np.zeros(mixed_reals.sum())])
+            rep[f"tpr_{k}"] = float((p[sel] >= thr).mean())
+            rep[f"n_{k}"] = int(sel.sum())
+    rep["fpr_by_real_source"] = {s_: [round(float((p[(src == s_) & (y == 0)] >= thr).mean()), 4),
+                                      int(((src == s_) & (y == 0)).sum())] for s_ in real_src}
+    rep["threshold_rule"] = (f"lowest with FPR <= {max_fpr} on each real source with >= "
+                             f"{min_reals} scored validation reals and on the pooled smaller ones")
+    return t, thr, rep
 
 
 def calibrate(rows, temperature, max_fpr):
     """Refit on the product's scores. Returns (new temperature, threshold, report dict)."""
-    scored = [(y, p) for _, y, p in rows if p is not None]
+    scored = [(r[1], r[2]) for r in rows if r[2] is not None]
     y = np.array([s[0] for s in scored], dtype=np.int64)
     p = np.clip(np.array([s[1] for s in scored], dtype=np.float64), 1e-7, 1 - 1e-7)
     # The engine reports sigmoid(z / T): z = T * logit(p).
@@ -71,7 +152,7 @@ def calibrate(rows, temperature, max_fpr):
     return m["temperature"], m["threshold"], report
 
 
-def rewrite_calibration(dfs_path, temperature, threshold, report, out_path=None):
+def rewrite_calibration(dfs_path, temperature, threshold, report, out_path=None, band=None):
     """Writes the file again with a new header calibration; tensors byte-identical."""
     with open(dfs_path, "rb") as f:
         blob = f.read()
@@ -82,10 +163,18 @@ def rewrite_calibration(dfs_path, temperature, threshold, report, out_path=None)
         entries.append((t["name"], dt, np.frombuffer(data, dtype=_NP_DTYPE[dt]).reshape(shape)))
     header = dict(header)
     header["calibration"] = {"temperature": float(temperature), "threshold": float(threshold)}
+    if band is not None:
+        header["calibration"]["inconclusive"] = [float(band[0]), float(band[1])]
     prov = dict(header.get("provenance", {}))
+    if band is not None:
+        prov["trained_on"] = TRAINED_ON
     prov["calibration"] = {"fitted_on": SOURCE, "max_fpr": report["max_fpr"],
                            "n_scored": report["n_scored"], "n_no_face": report["n_no_face"],
                            "tpr": report["tpr@thr"], "fpr": report["fpr@thr"]}
+    if "threshold_rule" in report:
+        prov["calibration"]["threshold_rule"] = report["threshold_rule"]
+        prov["calibration"]["inconclusive_rule"] = ("precision of either call >= 0.8 with the "
+                                                    "classes weighted equally")
     header["provenance"] = prov
     new = encode_dfs(header, entries)
     _, raw2 = parse_dfs(new)
@@ -95,27 +184,40 @@ def rewrite_calibration(dfs_path, temperature, threshold, report, out_path=None)
     return len(new), hashlib.sha256(new).hexdigest()
 
 
-def run(val_dir, dfs_path, max_fpr=0.10, write=False, log=print):
+def run(val_dir, dfs_path, max_fpr=0.10, write=False, log=print, mixed_dir=None):
     """Scores the validation split through the product, refits; with write, updates dfs_path.
-    Returns {"eval", "file_calibration", "product_calibration"[, "dfs_sha256"]}."""
+    Returns {"eval", "file_calibration", "product_calibration"[, "dfs_sha256"]}. With mixed_dir
+    (faces-mixed validation groups) the threshold holds on every real source and the band is
+    fitted (calibrate_sources)."""
     if not os.path.exists(os.path.join(val_dir, "labels.csv")):
         subprocess.run([sys.executable, os.path.join(HERE, "export_val_dir.py"), val_dir], check=True)
+    if mixed_dir and not os.path.exists(os.path.join(mixed_dir, "labels.csv")):
+        subprocess.run([sys.executable, os.path.join(HERE, "export_val_dir.py"), mixed_dir,
+                        "--pool", "mixed"], check=True)
     with open(dfs_path, "rb") as f:
         header, _ = parse_dfs(f.read())
     cal = header.get("calibration", {})
     t_old, thr_old = float(cal.get("temperature", 1.0)), float(cal.get("threshold", 0.5))
     rows, summary = product_scores(val_dir, dfs_path)
-    t_new, thr_new, rep = calibrate(rows, t_old, max_fpr)
+    band = None
+    if mixed_dir:
+        mrows, msummary = product_scores(mixed_dir, dfs_path)
+        rows += mrows
+        summary = {"dfdc": summary, "mixed": msummary}
+        t_new, thr_new, rep = calibrate_sources(rows, t_old, max_fpr)
+        band = rep["inconclusive"]
+    else:
+        t_new, thr_new, rep = calibrate(rows, t_old, max_fpr)
     rep["max_fpr"] = max_fpr
     # The file's current calibration, on the same scores, for comparison.
-    probs = [p for _, _, p in rows if p is not None]
-    labels = [y for _, y, p in rows if p is not None]
+    probs = [r[2] for r in rows if r[2] is not None]
+    labels = [r[1] for r in rows if r[2] is not None]
     tpr_old, fpr_old = metrics.rates(probs, labels, thr_old)
     out = {"eval": summary,
            "file_calibration": {"temperature": t_old, "threshold": thr_old, "tpr": tpr_old, "fpr": fpr_old},
            "product_calibration": rep}
     if write:
-        n, sha = rewrite_calibration(dfs_path, t_new, thr_new, rep)
+        n, sha = rewrite_calibration(dfs_path, t_new, thr_new, rep, band=band)
         out["dfs_sha256"] = sha
         log(f"wrote {dfs_path}: {n} bytes, sha256 {sha}")
     return out
@@ -125,12 +227,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--val-dir", default="/tmp/dfdc-val")
     ap.add_argument("--dfs", default=DEFAULT_DFS)
-    ap.add_argument("--max-fpr", type=float, default=0.10)
+    ap.add_argument("--mixed-dir", default="/tmp/mixed-val",
+                    help="faces-mixed validation groups ('' for DFDC only, the old rule)")
+    ap.add_argument("--max-fpr", type=float, default=0.05)
     ap.add_argument("--write", action="store_true", help="rewrite the .dfs header's calibration")
     a = ap.parse_args()
     with open(a.dfs, "rb") as f:
         sha_before = hashlib.sha256(f.read()).hexdigest()
-    out = run(a.val_dir, a.dfs, a.max_fpr, a.write)
+    out = run(a.val_dir, a.dfs, a.max_fpr, a.write, mixed_dir=a.mixed_dir or None)
     print(json.dumps(out, indent=1))
     shipped = os.path.abspath(a.dfs) == os.path.abspath(DEFAULT_DFS)
     st = train_state.load() if a.write and shipped else None

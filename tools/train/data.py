@@ -211,10 +211,14 @@ def to_chw(im):
 
 
 class TrainSet:
-    """Map-style dataset over an epoch list of (row index, kind): 0 real, 1 fake, 2 self-blend."""
+    """Map-style dataset over an epoch list of (row index, kind): 0 real, 1 fake, 2 self-blend.
 
-    def __init__(self, crops, items, input_size, seed):
+    kinds (optional, int8 per row, see kind_target) adds the second output's target to each
+    sample: -1 for reals (ignored by the loss), 0 for self-blends."""
+
+    def __init__(self, crops, items, input_size, seed, kinds=None):
         self.crops, self.items, self.n, self.seed = crops, items, input_size, seed
+        self.kinds = kinds
         self.epoch = 0
 
     def __len__(self):
@@ -228,19 +232,135 @@ class TrainSet:
             img = self_blend(img, rng)
         im = face_crop(img, self.n, rng)
         im = degrade(im, rng)
+        if self.kinds is not None:
+            im = travel(im, rng)
         if rng.random() < 0.5:
             im = im.transpose(Image.FLIP_LEFT_RIGHT)
-        return to_chw(im), np.float32(kind >= 1)
+        x, y = to_chw(im), np.float32(kind >= 1)
+        if self.kinds is None:
+            return x, y
+        return x, y, np.float32(0 if kind == 2 else self.kinds[i])
 
 
-def epoch_items(train_idx, labels, rng, sbi_frac):
+def travel(im, rng):
+    """What sharing does to a photo beyond degrade(): a second JPEG pass at another quality,
+    grayscale conversion, gamma."""
+    if rng.random() < 0.2:
+        for q in rng.integers(40, 96, size=2):
+            buf = io.BytesIO()
+            im.save(buf, "JPEG", quality=int(q))
+            im = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    if rng.random() < 0.05:
+        im = im.convert("L").convert("RGB")
+    if rng.random() < 0.15:
+        a = np.asarray(im, dtype=np.float32) / 255.0
+        im = Image.fromarray(np.clip(255.0 * a ** rng.uniform(0.7, 1.4), 0, 255).astype(np.uint8))
+    return im
+
+
+def epoch_items(train_idx, labels, rng, sbi_frac, weights=None):
     """Balanced epoch: every train fake once, reals resampled to the same count, plus
-    sbi_frac * that count self-blended pseudo-fakes made from random reals."""
+    sbi_frac * that count self-blended pseudo-fakes made from random reals. weights (int per
+    row, optional) shows a row that many times (the small faces-mixed pool next to DFDC)."""
     fakes = train_idx[labels[train_idx] == 1]
     reals = train_idx[labels[train_idx] == 0]
+    if weights is not None:
+        fakes, reals = np.repeat(fakes, weights[fakes]), np.repeat(reals, weights[reals])
     nf = len(fakes)
     r = np.concatenate([rng.permutation(reals) for _ in range(nf // len(reals) + 1)])[:nf]
     items = [(int(i), 1) for i in fakes] + [(int(i), 0) for i in r]
     items += [(int(i), 2) for i in rng.choice(reals, int(sbi_frac * nf))]
     order = rng.permutation(len(items))
     return [items[k] for k in order]
+
+
+# ---------------------------------------------------------------- faces-mixed (16 other sources)
+
+MIXED = os.environ.get("DFS_MIXED", os.path.join(REPO, "..", "shared", "data", "faces-mixed"))
+MIXED_VAL_PER_MILLE = 200  # ~20% of source groups: the pool is small, the per-kind AUCs need n
+SYNTHETIC_KINDS = ("gan", "diffusion")  # whole face generated; swap/reenactment: face replaced
+FAKE_KINDS = ("gan", "diffusion", "swap", "reenactment")
+
+
+def read_mixed_manifest(data_dir=MIXED):
+    with open(os.path.join(data_dir, "manifest.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        if r["label"] not in ("REAL", "FAKE") or r["kind"] not in FAKE_KINDS + ("real",):
+            raise ValueError(f"bad label/kind in faces-mixed manifest: {r['file']}")
+    return rows
+
+
+def is_mixed_val(source_group):
+    """Split on source_group (a video pair, an identity, a swap and its target stay together)."""
+    h = hashlib.md5(("mixed:" + source_group).encode("utf-8")).digest()
+    return int.from_bytes(h[:4], "little") % 1000 < MIXED_VAL_PER_MILLE
+
+
+def mixed_stored_square(r):
+    """(cx, cy, side) in the 224 crop of the square a DFDC stored crop would be around this box:
+    the box's side is BOX_SIDE of it and the box centre PRODUCT_DY of it below its centre (what
+    framing.py measured on DFDC), so one framing recipe serves both pools."""
+    bx, by, bw, bh = (float(r[k]) for k in ("box_x", "box_y", "box_w", "box_h"))
+    side = max(bw, bh) / BOX_SIDE
+    return bx + bw / 2, by + bh / 2 - PRODUCT_DY * side, side
+
+
+def build_mixed_cache(rows, size, data_dir=MIXED, log=print):
+    """faces-mixed crops, re-framed like DFDC stored crops (mixed_stored_square), decoded once
+    into a uint8 memmap of size x size."""
+    base = os.path.join(CACHE, f"mixed_{size}")
+    path, meta_path = base + ".u8", base + ".json"
+    want = {"n": len(rows), "size": size, "box_side": BOX_SIDE, "dy": PRODUCT_DY,
+            "files": hashlib.md5("\n".join(r["file"] for r in rows).encode()).hexdigest()}
+    shape = (len(rows), size, size, 3)
+    if os.path.exists(meta_path) and os.path.exists(path):
+        with open(meta_path) as f:
+            if json.load(f) == want:
+                return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
+    os.makedirs(CACHE, exist_ok=True)
+    index = {(r["shard"], r["file"]): i for i, r in enumerate(rows)}
+    arr = np.memmap(path + ".tmp", dtype=np.uint8, mode="w+", shape=shape)
+    done = np.zeros(len(rows), dtype=bool)
+    for shard in sorted({r["shard"] for r in rows}):
+        with tarfile.open(os.path.join(data_dir, shard)) as tar:
+            for m in tar:
+                i = index.get((shard, m.name))
+                if i is None or not m.isfile():
+                    continue
+                img = np.asarray(Image.open(io.BytesIO(tar.extractfile(m).read())).convert("RGB"))
+                cx, cy, side = mixed_stored_square(rows[i])
+                arr[i] = np.asarray(crop_square(img, cx, cy, side, size, Image.LANCZOS))
+                done[i] = True
+        log(f"mixed cache {size}: {shard} done, {done.sum()}/{len(rows)}")
+    if not done.all():
+        raise RuntimeError(f"{(~done).sum()} faces-mixed files not found in shards")
+    arr.flush()
+    del arr
+    os.replace(path + ".tmp", path)
+    with open(meta_path, "w") as f:
+        json.dump(want, f)
+    return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
+
+
+class Pools:
+    """Row-indexable view over several crop arrays (DFDC, then faces-mixed)."""
+
+    def __init__(self, *arrays):
+        self.arrays = arrays
+        self.starts = np.cumsum([0] + [len(a) for a in arrays])
+
+    def __len__(self):
+        return int(self.starts[-1])
+
+    def __getitem__(self, i):
+        k = int(np.searchsorted(self.starts, i, side="right") - 1)
+        return self.arrays[k][i - self.starts[k]]
+
+
+def kind_target(kind):
+    """Second output's target: 1 synthetic (gan, diffusion), 0 replaced (swap, reenactment,
+    DFDC, self-blends), -1 real (no kind)."""
+    if kind == "real":
+        return -1
+    return 1 if kind in SYNTHETIC_KINDS else 0

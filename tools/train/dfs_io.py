@@ -29,6 +29,9 @@ from dfs_format import read_dfs, write_dfs  # noqa: E402
 DEFAULT_DFS = os.path.join(REPO, "models", "classifier.dfs")
 TERMS = ("trained on DFDC face crops: research, non-commercial use only "
          "(DeepFake Detection Challenge dataset terms)")
+TERMS_MIXED = (TERMS[:-1] + "), and on the faces-mixed pack (16 public sources incl. "
+               "FaceForensics++, FFHQ, SDFD, thispersondoesnotexist: research use only, see "
+               "models/MODELS.md)")
 
 
 def converter_available():
@@ -39,7 +42,7 @@ def converter_available():
     return hasattr(effnet_import, "torchvision_to_tensors")
 
 
-def build_header(arch, input_size, mean, std, calibration, tta, extra_provenance):
+def build_header(arch, input_size, mean, std, calibration, tta, extra_provenance, terms=TERMS):
     """tta: "flip" (the engine averages the logits of the crop and its mirror image) or
     "none"; the calibration must have been fitted on logits computed the same way."""
     if tta not in ("none", "flip"):
@@ -58,7 +61,7 @@ def build_header(arch, input_size, mean, std, calibration, tta, extra_provenance
                         "threshold": float(calibration["threshold"])},
         "provenance": dict({"source": "trained from scratch by tools/train/train.py "
                                       "(Deepfake Shield)",
-                            "license": TERMS, "terms": TERMS}, **extra_provenance),
+                            "license": terms, "terms": terms}, **extra_provenance),
     }
 
 
@@ -66,7 +69,11 @@ def export_dfs(model, path, header, dtype="f16"):
     """Writes the model through the shared converter. Returns (bytes, sha256)."""
     import effnet_import
     sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    tensors = effnet_import.torchvision_to_tensors(sd, header["arch"])
+    tensors = effnet_import.torchvision_to_tensors(
+        {k: v for k, v in sd.items() if not k.startswith("kind_fc.")}, header["arch"])
+    if getattr(model, "kind_fc", None) is not None:  # FORMAT.md: kind.w [head, 1], kind.b [1]
+        tensors["kind.w"] = np.ascontiguousarray(sd["kind_fc.weight"].numpy().T)
+        tensors["kind.b"] = sd["kind_fc.bias"].numpy().reshape(1)
     tmp = path + ".tmp"
     n = write_dfs(tmp, header, tensors, dtype=dtype)
     os.replace(tmp, path)
@@ -104,12 +111,15 @@ def _to_torch_conv(name, w, conv):
     return np.ascontiguousarray(w.transpose(3, 2, 0, 1))  # HWIO -> OIHW
 
 
-def load_dfs_into_model(path=DEFAULT_DFS):
+def load_dfs_into_model(path=DEFAULT_DFS, kind_head=None):
     """Builds the training model from a .dfs. Returns (model, header); run renormalize_bn
-    on some training batches before training it."""
+    on some training batches before training it. kind_head True adds a fresh kind head to a
+    file without one."""
     header, t = read_dfs(path)
     if header.get("kind") != "efficientnet":
         raise ValueError(f"{path}: kind {header.get('kind')!r} is not efficientnet")
+    if kind_head is not None:
+        header = dict(header, arch=dict(header["arch"], kind_head=bool(kind_head)))
     model = EffNetClassifier(header["arch"])
     used = set()
 
@@ -143,6 +153,9 @@ def load_dfs_into_model(path=DEFAULT_DFS):
         fc = model.classifier[1]
         fc.weight.copy_(take("fc.w", (fc.in_features, 1)).t())
         fc.bias.copy_(take("fc.b", (1,)))
+        if model.kind_fc is not None and "kind.w" in t:
+            model.kind_fc.weight.copy_(take("kind.w", (fc.in_features, 1)).t())
+            model.kind_fc.bias.copy_(take("kind.b", (1,)))
     left = set(t) - used
     if left:
         raise ValueError(f"{path}: tensors the model does not use: {sorted(left)[:5]}")

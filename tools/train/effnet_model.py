@@ -77,8 +77,15 @@ class EffNetClassifier(nn.Module):
             nn.init.constant_(self.att.bias, 2.0)
         else:
             self.att = None
+        # Optional second output (arch "kind_head"): synthetic (whole face generated) vs
+        # replaced (swap, reenactment), a logit read only for faces that look fake.
+        self.kind_fc = (nn.Linear(self.classifier[1].in_features, 1) if arch.get("kind_head")
+                        else None)
+        if self.kind_fc is not None:
+            nn.init.normal_(self.kind_fc.weight, 0.0, 0.01)
+            nn.init.zeros_(self.kind_fc.bias)
 
-    def forward(self, x, return_att=False):
+    def forward(self, x, return_att=False, return_kind=False):
         x = self.features[0](x)
         amap = None
         for i, blk in enumerate(self._blocks):
@@ -88,6 +95,11 @@ class EffNetClassifier(nn.Module):
                 x = x * amap
         x = self.features[-1](x)
         x = torch.flatten(self.avgpool(x), 1)
+        if return_kind:
+            if self.kind_fc is None:
+                raise ValueError("this model has no kind head")
+            h = self.classifier[0](x)  # dropout (in place): once, shared by both heads
+            return self.classifier[1](h)[:, 0], self.kind_fc(h)[:, 0]
         logit = self.classifier(x)[:, 0]
         return (logit, amap) if return_att else logit
 

@@ -53,9 +53,17 @@ def val_tensor(crops, idx, n):
 
 
 @torch.no_grad()
-def predict(model, xval, bs=128, tta="flip"):
+def predict(model, xval, bs=128, tta="flip", kind=False):
     """Logits for uint8 NCHW input. tta "flip": the mean of the logits of each crop and its
-    mirror image, as the engine computes them when the header's preprocess.tta is "flip"."""
+    mirror image, as the engine computes them when the header's preprocess.tta is "flip".
+    kind: also the kind head's logits (same TTA); returns (fake logits, kind logits)."""
+    if kind:
+        def both(x):
+            a, b = model(x, return_kind=True)
+            return torch.stack([a, b], 1)
+        fwd = both
+    else:
+        fwd = model
     if tta not in ("none", "flip"):
         raise ValueError(f"tta must be none or flip, not {tta!r}")
     mean = torch.from_numpy(data.MEAN).view(1, 3, 1, 1)
@@ -65,12 +73,13 @@ def predict(model, xval, bs=128, tta="flip"):
     for k in range(0, len(xval), bs):
         x = (torch.from_numpy(xval[k:k + bs]).float() / 255.0 - mean) / std
         x = x.contiguous(memory_format=torch.channels_last)
-        y = model(x).double()
+        y = fwd(x).double()
         if tta == "flip":
-            y = 0.5 * (y + model(torch.flip(x, dims=[3])).double())
+            y = 0.5 * (y + fwd(torch.flip(x, dims=[3])).double())
         out.append(y.numpy())
     model.train()
-    return np.concatenate(out)
+    out = np.concatenate(out)
+    return (out[:, 0], out[:, 1]) if kind else out
 
 
 def lr_at(t, total, peak, warm, floor_frac=0.02):
@@ -115,13 +124,52 @@ def main():
                     help="validation images for the product-path calibration (outside the repo)")
     ap.add_argument("--no-product-calibration", action="store_true",
                     help="keep the PyTorch calibration of the export (see calibrate_product.py)")
+    ap.add_argument("--mixed-weight", type=int, default=3,
+                    help="times each faces-mixed crop is shown per epoch (0: DFDC only)")
+    ap.add_argument("--holdout", default="", choices=("",) + data.FAKE_KINDS,
+                    help="leave-one-out: never train on this faces-mixed fake kind; score it")
+    ap.add_argument("--kind-weight", type=float, default=0.5,
+                    help="loss weight of the kind head (synthetic vs replaced; 0: no head)")
+    ap.add_argument("--init", default="",
+                    help="with --resume and no checkpoint: start from this .dfs (e.g. a frozen "
+                         "copy of a model that never saw faces-mixed, for leave-one-out runs)")
+    ap.add_argument("--tag", default="",
+                    help="side run: checkpoints, state and export under cache/TAG/, the shipped "
+                         "model and state.json untouched")
     args = ap.parse_args()
+    global LAST, BEST
+    state_path = train_state.PATH
+    if args.tag:
+        side = os.path.join(data.CACHE, args.tag)
+        os.makedirs(side, exist_ok=True)
+        LAST, BEST = os.path.join(side, "last.pt"), os.path.join(side, "best.pt")
+        state_path = os.path.join(side, "state.json")
+        if args.out == dfs_io.DEFAULT_DFS:
+            args.out = os.path.join(side, "classifier.dfs")
+        args.no_product_calibration = True
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
     rows = data.read_manifest()
     labels, is_val = data.split(rows)
-    train_idx, val_idx = np.flatnonzero(~is_val), np.flatnonzero(is_val)
+    n_dfdc = len(rows)
+    kinds = np.where(labels == 1, 0, -1).astype(np.int8)  # DFDC fakes are face swaps
+    weights = np.ones(n_dfdc, dtype=np.int64)
+    source = np.array(["dfdc"] * n_dfdc, dtype=object)
+    mixed_rows = data.read_mixed_manifest() if args.mixed_weight > 0 else []
+    if mixed_rows:
+        labels = np.concatenate([labels, [r["label"] == "FAKE" for r in mixed_rows]]).astype(np.int8)
+        is_val = np.concatenate([is_val, [data.is_mixed_val(r["source_group"]) for r in mixed_rows]])
+        kinds = np.concatenate([kinds, [data.kind_target(r["kind"]) for r in mixed_rows]]).astype(np.int8)
+        weights = np.concatenate([weights, np.full(len(mixed_rows), args.mixed_weight)])
+        source = np.concatenate([source, np.array(
+            [r["kind"] + ":" + r["generator"] for r in mixed_rows], dtype=object)])
+    mixed_kind = np.array(["dfdc"] * n_dfdc + [r["kind"] for r in mixed_rows], dtype=object)
+    held = np.flatnonzero(mixed_kind == args.holdout) if args.holdout else np.array([], int)
+    keep = np.ones(len(labels), dtype=bool)
+    keep[held] = False
+    train_idx, val_idx = np.flatnonzero(~is_val & keep), np.flatnonzero(is_val & keep)
+    kind_head = args.kind_weight > 0 and bool(mixed_rows)
 
     state = {"epoch": 0, "steps": 0, "images": 0, "train_seconds": 0.0, "best": None,
              "history": [], "cycles": []}
@@ -134,23 +182,76 @@ def main():
         opt_state, state = ck["opt"], ck["state"]
         log(f"resumed from {LAST}: epoch {state['epoch']}, best {state['best']}")
     elif args.resume:
-        model, header = dfs_io.load_dfs_into_model(args.out)
+        src = args.init or (dfs_io.DEFAULT_DFS if args.tag else args.out)
+        model, header = dfs_io.load_dfs_into_model(src, kind_head=kind_head or None)
         arch, n_in = header["arch"], header["input"]["height"]
-        state = train_state.load() or state
-        log(f"resumed from {args.out} (folded BN; re-normalising on training batches)")
+        state = (train_state.load() if not args.tag else None) or state
+        log(f"resumed from {src} (folded BN; re-normalising on training batches)")
     else:
         arch, n_in = make_arch(args.width, args.depth, args.attention), args.input
+        if kind_head:
+            arch["kind_head"] = True
         model = EffNetClassifier(arch)
     crops = data.build_cache(rows, cache_size_for(n_in), log=log)
+    if mixed_rows:
+        crops = data.Pools(crops, data.build_mixed_cache(mixed_rows, cache_size_for(n_in),
+                                                         log=log))
     log(f"arch {arch} input {n_in} params {count_params(model) / 1e6:.2f}M; "
         f"train {len(train_idx)} (fake {labels[train_idx].sum()}), "
-        f"val {len(val_idx)} (fake {labels[val_idx].sum()}) by source video")
+        f"val {len(val_idx)} (fake {labels[val_idx].sum()}) by source video / group"
+        + (f"; held out: {args.holdout} ({len(held)})" if args.holdout else ""))
 
     xval = val_tensor(crops, val_idx, n_in)
+    xheld = val_tensor(crops, held, n_in) if len(held) else None
     rng = np.random.default_rng((args.seed, state["epoch"], state["steps"]))
     epoch_seed = int(rng.integers(2**31))
-    ds = data.TrainSet(crops, data.epoch_items(train_idx, labels, rng, args.sbi), n_in,
-                       epoch_seed)
+    ds = data.TrainSet(crops, data.epoch_items(train_idx, labels, rng, args.sbi, weights), n_in,
+                       epoch_seed, kinds if kind_head else None)
+    select_name = ("mean(dfdc val auc, faces-mixed val auc)" if mixed_rows else "dfdc val auc")
+    val_is_dfdc = val_idx < n_dfdc
+
+    def measure(m_model):
+        """Validation of one model: pooled calibration (FPR <= max_fpr over every val real),
+        DFDC and faces-mixed AUCs, per-kind AUCs against the pooled faces-mixed val reals,
+        each real source's FPR, the kind head on val fakes; m["select"] ranks checkpoints."""
+        if kind_head:
+            logits, klog = predict(m_model, xval, tta=args.tta, kind=True)
+        else:
+            logits, klog = predict(m_model, xval, tta=args.tta), None
+        y = labels[val_idx]
+        m = metrics.evaluate(logits, y, args.max_fpr)
+        m["dfdc_auc"] = metrics.auc(logits[val_is_dfdc], y[val_is_dfdc])
+        m["select"] = m["dfdc_auc"]
+        if mixed_rows:
+            mx = ~val_is_dfdc
+            m["mixed_auc"] = metrics.auc(logits[mx], y[mx])
+            m["select"] = 0.5 * (m["dfdc_auc"] + m["mixed_auc"])
+            vk = mixed_kind[val_idx]
+            reals = mx & (y == 0)
+            for k in data.FAKE_KINDS:
+                sel = mx & (vk == k)
+                if sel.any():
+                    m[f"auc_{k}"] = metrics.auc(np.concatenate([logits[sel], logits[reals]]),
+                                                np.r_[np.ones(sel.sum()), np.zeros(reals.sum())])
+            probs = metrics.sigmoid(logits / m["temperature"])
+            fpr = {}
+            for src in sorted(set(source[val_idx][y == 0])):
+                s_ = (source[val_idx] == src) & (y == 0)
+                fpr[src] = [round(float((probs[s_] >= m["threshold"]).mean()), 4), int(s_.sum())]
+            m["fpr_by_real_source"] = fpr
+        if klog is not None:
+            kt = kinds[val_idx]
+            sel = (y == 1) & (kt >= 0)
+            m["kind_auc"] = metrics.auc(klog[sel], kt[sel])
+            m["kind_acc"] = float(((klog[sel] > 0) == (kt[sel] == 1)).mean())
+        if xheld is not None:
+            hl = predict(m_model, xheld, tta=args.tta)
+            mx = (~val_is_dfdc) & (y == 0)
+            m[f"heldout_{args.holdout}_auc"] = metrics.auc(
+                np.concatenate([hl, logits[mx]]), np.r_[np.ones(len(hl)), np.zeros(mx.sum())])
+            m["heldout_n"] = int(len(hl))
+        m["select_metric"] = select_name
+        return m
 
     def loader():
         return iter(DataLoader(ds, batch_size=args.batch, shuffle=False, drop_last=True,
@@ -163,7 +264,8 @@ def main():
 
     model = model.to(memory_format=torch.channels_last).train()
     if state["best"] is not None and (state["best"].get("tta", "none"), state["best"].get(
-            "val_side", 1.31)) != (args.tta, data.PRODUCT_SIDE):
+            "val_side", 1.31), state["best"].get("select_metric")) != (
+            args.tta, data.PRODUCT_SIDE, select_name):
         # The best so far was measured another way (TTA or framing): measure it again this way,
         # so that "improved" compares like with like (best.pt when it is there, else the weights
         # resumed from).
@@ -172,9 +274,9 @@ def main():
             ref = EffNetClassifier(arch)
             ref.load_state_dict(torch.load(BEST, map_location="cpu")["model"])
             ref = ref.to(memory_format=torch.channels_last)
-        m = metrics.evaluate(predict(ref, xval, tta=args.tta), labels[val_idx], args.max_fpr)
-        log(f"best re-measured with tta={args.tta}, side {data.PRODUCT_SIDE}: "
-            f"auc {state['best']['auc']:.4f} -> {m['auc']:.4f}")
+        m = measure(ref)
+        log(f"best re-measured with tta={args.tta}, side {data.PRODUCT_SIDE}, {select_name}: "
+            f"{state['best'].get('select', state['best']['auc']):.4f} -> {m['select']:.4f}")
         state["best"] = dict(state["best"], **m, tta=args.tta, val_side=data.PRODUCT_SIDE,
                              remeasured=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         model.train()
@@ -186,6 +288,7 @@ def main():
     if opt_state is not None:
         opt.load_state_dict(opt_state)
     lossf = torch.nn.BCEWithLogitsLoss()
+    kind_lossf = torch.nn.BCEWithLogitsLoss(reduction="sum")
     recipe = {"arch": arch, "input": n_in, "batch": args.batch, "optimizer": "AdamW",
               "peak_lr": peak, "wd": args.wd, "schedule": "linear warmup "
               f"{args.warmup_min} min + cosine to 2% over the run's minutes (warm restart)",
@@ -196,7 +299,14 @@ def main():
               "balance": "every fake once per epoch, reals resampled to match",
               "val_crop": f"product median framing at margin {data.PRODUCT_MARGIN}: side "
                           f"{data.PRODUCT_SIDE}, centre dy +{data.PRODUCT_DY}, mirrored",
-              "tta": args.tta, "mean": data.MEAN.tolist(), "std": data.STD.tolist()}
+              "tta": args.tta, "mean": data.MEAN.tolist(), "std": data.STD.tolist(),
+              "mixed": (f"faces-mixed shown {args.mixed_weight}x per epoch, split "
+                        f"md5('mixed:' + source_group) % 1000 < {data.MIXED_VAL_PER_MILLE}; "
+                        "extra: double JPEG (p .2), grayscale (p .05), gamma (p .15)")
+              if mixed_rows else "none", "holdout": args.holdout or None,
+              "kind_head": (f"synthetic (gan, diffusion) vs replaced (swap, reenactment, DFDC, "
+                            f"self-blends), BCE on fakes, weight {args.kind_weight}")
+              if kind_head else None, "select": select_name}
     state["cycles"].append({"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                             "minutes": args.minutes, "peak_lr": peak, "git": git_rev()})
 
@@ -213,8 +323,7 @@ def main():
 
     def checkpoint_and_eval():
         t0 = time.time()
-        logits = predict(model, xval, tta=args.tta)
-        m = metrics.evaluate(logits, labels[val_idx], args.max_fpr)
+        m = measure(model)
         m.update({"tta": args.tta, "val_side": data.PRODUCT_SIDE, "epoch": state["epoch"], "steps": state["steps"], "images": state["images"],
                   "train_minutes": round(state["train_seconds"] / 60, 1),
                   "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -222,7 +331,7 @@ def main():
         state["history"].append(m)
         log("VAL " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
                               for k, v in m.items()))
-        improved = state["best"] is None or m["auc"] > state["best"]["auc"]
+        improved = state["best"] is None or m["select"] > state["best"].get("select", -1)
         if improved:
             state["best"] = dict(m)
             torch.save({"model": model.state_dict(), "arch": arch, "input": n_in,
@@ -231,7 +340,8 @@ def main():
                 header = dfs_io.build_header(arch, n_in, data.MEAN, data.STD, m, args.tta, {
                     "val_auc": m["auc"], "val_logloss": m["logloss"],
                     "val_split": recipe["val"], "epochs": state["epoch"],
-                    "train_minutes": m["train_minutes"], "trainer": "tools/train/train.py"})
+                    "train_minutes": m["train_minutes"], "trainer": "tools/train/train.py"},
+                    terms=dfs_io.TERMS_MIXED if mixed_rows else dfs_io.TERMS)
                 nbytes, sha = dfs_io.export_dfs(model, args.out, header)
                 state["best"]["dfs_sha256"] = sha
                 exported["sha"] = sha
@@ -243,7 +353,7 @@ def main():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "arch": arch,
                     "input": n_in, "state": state}, LAST + ".tmp")
         os.replace(LAST + ".tmp", LAST)
-        train_state.save(state)
+        train_state.save(state, state_path)
         return improved
 
     total, warm = args.minutes * 60, args.warmup_min * 60
@@ -253,7 +363,8 @@ def main():
     done = False
     while not done:
         ds.epoch = state["epoch"]
-        for x, y in loader():
+        for batch in loader():
+            x, y = batch[0], batch[1]
             t = time.time() - t_start
             if t >= total or stop["now"]:
                 done = True
@@ -261,7 +372,16 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr_at(t, total, peak, warm)
             x = x.contiguous(memory_format=torch.channels_last)
-            loss = lossf(model(x), y)
+            if kind_head:
+                x, y, kt = batch
+                x = x.contiguous(memory_format=torch.channels_last)
+                logit, klogit = model(x, return_kind=True)
+                loss = lossf(logit, y)
+                has = kt >= 0
+                if has.any():
+                    loss = loss + args.kind_weight * kind_lossf(klogit[has], kt[has]) / len(y)
+            else:
+                loss = lossf(model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -281,7 +401,7 @@ def main():
                 run_loss, seen = 0.0, 0
         else:
             state["epoch"] += 1
-            ds.items = data.epoch_items(train_idx, labels, rng, args.sbi)
+            ds.items = data.epoch_items(train_idx, labels, rng, args.sbi, weights)
             log(f"epoch {state['epoch']} done")
     checkpoint_and_eval()
     # The exported file's calibration was fitted on PyTorch logits; refit it on the scores the
@@ -293,7 +413,7 @@ def main():
         state["best"]["product_calibration"] = rep["product_calibration"]
         state["best"]["dfs_sha256"] = rep["dfs_sha256"]
         log("product calibration " + json.dumps(rep["product_calibration"]))
-        train_state.save(state)
+        train_state.save(state, state_path)
     log("done")
 
 

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Leave-one-generator-family-out runs: for each faces-mixed fake kind, a training run that never
+sees it, scored on every crop of it against the pooled faces-mixed validation reals.
+
+  nice -n 5 /usr/bin/python3 tools/train/loo.py --minutes 14 [--kinds gan diffusion ...]
+  python3 tools/train/loo.py --table        # the Markdown table from tools/train/loo.json
+
+Each run starts from the same frozen DFDC-only model (--init, default cache/dfdc_only.dfs: the
+classifier shipped before faces-mixed existed, so no run has seen any faces-mixed crop), trains
+with train.py's recipe on DFDC + faces-mixed minus the held-out kind for --minutes, and writes
+its checkpoints under cache/loo-<kind>/ (the shipped model is never touched). A "none" run of
+0 minutes measures the init model itself: the before column. Results accumulate in
+tools/train/loo.json (committed), one entry per kind, so an interrupted series resumes.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import data  # noqa: E402
+import train_state  # noqa: E402
+
+OUT = os.path.join(HERE, "loo.json")
+
+
+def load():
+    return train_state.load(OUT) or {"runs": {}}
+
+
+def run_one(kind, minutes, init, threads):
+    tag = f"loo-{kind}"
+    side = os.path.join(data.CACHE, tag)
+    for f in ("last.pt", "best.pt", "state.json"):  # each run is a fresh start from init
+        if os.path.exists(os.path.join(side, f)):
+            os.remove(os.path.join(side, f))
+    cmd = [sys.executable, os.path.join(HERE, "train.py"), "--resume", "--init", init, "--tag", tag,
+           "--minutes", str(minutes), "--eval-every", "1e9", "--threads", str(threads),
+           "--max-fpr", "0.05", "--lr", "6e-4"]
+    if kind != "none":
+        cmd += ["--holdout", kind]
+    log_path = os.path.join(data.CACHE, f"{tag}.log")
+    t0 = time.time()
+    with open(log_path, "w") as log:
+        subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
+    st = train_state.load(os.path.join(side, "state.json"))
+    m = st["history"][-1]
+    keep = {k: v for k, v in m.items() if k.startswith(("auc", "heldout", "dfdc_auc", "mixed_auc",
+                                                         "kind_", "fpr_by"))}
+    return {"minutes": minutes, "wall_minutes": round((time.time() - t0) / 60, 1),
+            "images": m.get("images"), "init": os.path.basename(init), "metrics": keep,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def table(res):
+    """Markdown: per held-out kind, AUC before (init model) and after a run that never saw it."""
+    runs = res["runs"]
+    base = runs.get("none", {}).get("metrics", {})
+    lines = ["| held-out family | n fakes | AUC, DFDC-only model | AUC, trained without it | "
+             "minutes | its DFDC val AUC |", "|---|---|---|---|---|---|"]
+    for k in data.FAKE_KINDS:
+        r = runs.get(k)
+        if not r:
+            continue
+        m = r["metrics"]
+        b = base.get(f"auc_{k}")
+        lines.append(f"| {k} | {m.get('heldout_n', '')} | "
+                     f"{'' if b is None else f'{b:.3f} (val groups)'} | "
+                     f"{m[f'heldout_{k}_auc']:.3f} | {r['minutes']} | {m['dfdc_auc']:.3f} |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--minutes", type=float, default=14)
+    ap.add_argument("--kinds", nargs="*", default=["none"] + list(data.FAKE_KINDS))
+    ap.add_argument("--init", default=os.path.join(data.CACHE, "dfdc_only.dfs"))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--redo", action="store_true", help="run kinds already in loo.json again")
+    ap.add_argument("--table", action="store_true")
+    a = ap.parse_args()
+    res = load()
+    if a.table:
+        print(table(res))
+        return 0
+    if not os.path.exists(a.init):
+        sys.exit(f"{a.init} missing: git show <rev>:models/classifier.dfs > {a.init}")
+    for kind in a.kinds:
+        if kind in res["runs"] and not a.redo:
+            continue
+        print(time.strftime("%H:%M:%S"), "leave out", kind, flush=True)
+        res["runs"][kind] = run_one(kind, 0 if kind == "none" else a.minutes, a.init, a.threads)
+        train_state.save(res, OUT)
+        print(json.dumps(res["runs"][kind]["metrics"]), flush=True)
+    print(table(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
