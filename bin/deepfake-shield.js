@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  createChecker, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
+  createChecker, DeepfakeShieldError, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
   verdictFor, EVIDENCE_NOTE,
 } from '../dist/index.js';
 
@@ -56,19 +56,57 @@ export function parseArgs(argv) {
   return o;
 }
 
-function* walk(p, explicit = true) {
+// Folders are searched recursively; a folder reached twice (a symlink loop, or two links to
+// one place) is searched once. Entries that cannot be read are per-file errors, never the end
+// of the run.
+function* walk(p, explicit = true, seen = new Set()) {
   let st;
   try { st = fs.statSync(p); } catch (e) { yield { file: p, error: e }; return; }
   if (st.isDirectory()) {
-    for (const name of fs.readdirSync(p).sort()) {
+    let real;
+    try { real = fs.realpathSync(p); } catch (e) { yield { file: p, error: e }; return; }
+    if (seen.has(real)) return;
+    seen.add(real);
+    let names;
+    try { names = fs.readdirSync(p).sort(); } catch (e) { yield { file: p, error: e }; return; }
+    let found = 0;
+    for (const name of names) {
       const child = path.join(p, name);
       let cst;
-      try { cst = fs.statSync(child); } catch (e) { yield { file: child, error: e }; continue; }
-      if (cst.isDirectory()) yield* walk(child, false);
-      else if (IMAGE_EXT.has(path.extname(name).toLowerCase())) yield { file: child };
+      try { cst = fs.statSync(child); } catch (e) { found++; yield { file: child, error: e }; continue; }
+      if (cst.isDirectory()) { for (const x of walk(child, false, seen)) { found++; yield x; } }
+      else if (IMAGE_EXT.has(path.extname(name).toLowerCase())) { found++; yield { file: child }; }
     }
+    if (explicit && !found) process.stderr.write(`deepfake-shield: ${p}: no image files to check (${[...IMAGE_EXT].join(', ')})\n`);
   } else if (explicit || IMAGE_EXT.has(path.extname(p).toLowerCase())) {
     yield { file: p };
+  }
+}
+
+const MAX_BYTES = 200 * 1024 * 1024;  // the core's default maxBytes
+
+/**
+ * Reads a file for checking: only regular files (a device, FIFO or socket is never opened, so
+ * /dev/zero cannot fill memory and a FIFO cannot block), and at most maxBytes + 1 bytes, so a
+ * file over the limit is refused before it is read whole.
+ */
+export function readImageFile(file, maxBytes = MAX_BYTES) {
+  const st = fs.statSync(file);
+  if (!st.isFile()) {
+    throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${file} is not a regular file (a device, FIFO, socket or folder)`);
+  }
+  if (st.size > maxBytes) {
+    throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `file is ${st.size} bytes, over the limit of ${maxBytes}`);
+  }
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    let n = 0, got;
+    while (n < buf.length && (got = fs.readSync(fd, buf, n, buf.length - n, null)) > 0) n += got;
+    if (n > maxBytes) throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `file grew past the limit of ${maxBytes} bytes while being read`);
+    return new Uint8Array(buf.buffer, buf.byteOffset, n);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -88,8 +126,7 @@ async function checkFiles(checker, o) {
     let line;
     try {
       if (item.error) throw item.error;
-      const bytes = fs.readFileSync(item.file);
-      const r = checker.checkSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { tiles: o.tiles, heatmap: o.heatmap });
+      const r = checker.checkSync(readImageFile(item.file), { tiles: o.tiles, heatmap: o.heatmap });
       if (o.json) line = JSON.stringify(resultJson(item.file, r, checker.hasClassifier ? threshold : null, band));
       else {
         const parts = [`${item.file}: ${r.width}x${r.height}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];
@@ -161,8 +198,7 @@ async function evaluate(checker, o) {
     // file that could not be checked is reported in `errors` and left out of them.
     let s = 0.5;
     try {
-      const bytes = fs.readFileSync(path.join(dir, row.file));
-      const r = checker.checkSync(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { tiles: o.tiles });
+      const r = checker.checkSync(readImageFile(path.join(dir, row.file)), { tiles: o.tiles });
       if (r.fake == null) noFace++; else s = r.fake;
       const v = r.fake == null ? r.verdict : verdictFor(r.fake, threshold, checker.band);
       if (v === 'inconclusive') inconclusive++;

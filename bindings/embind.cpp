@@ -281,6 +281,7 @@ class RawModel {
         r.set("boxes", bx);
       } else {
         r.set("logit", effnet_->forward());
+        if (effnet_->has_kind()) r.set("kindLogit", effnet_->kind_logit());
       }
       return r;
     });

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 JOBS=${JOBS:-2}
 
-bash tools/setup.sh
+# --dev: PyTorch for the Python tests, the engine-vs-PyTorch checks and golden regeneration.
+bash tools/setup.sh --dev
 bash tools/build.sh
 
 echo "== golden models (synthetic weights rebuilt from committed headers)"
@@ -34,6 +35,10 @@ if [[ "${DFS_SKIP_ASAN:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ./build-asan/dfs_tests --gtest_brief=1
 fi
+
+echo "== python tests (training tools, converters, .dfs format, BlazeFace golden)"
+/usr/bin/python3 -m unittest discover -s tools/train -p 'test_*.py'
+/usr/bin/python3 -m unittest discover -s tests/python
 
 if grep -q dfs_kernel_check CMakeLists.txt; then
   echo "== kernel sweeps in WebAssembly"

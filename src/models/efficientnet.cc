@@ -152,7 +152,9 @@ EfficientNet::EfficientNet(const WeightsFile& wf) {
   head_ = load_gemm(wf, "head", {1, 1, arch_.blocks.back().cout, arch_.head}, arch_.blocks.back().cout, arch_.head);
   max_act = std::max(max_act, size_t(hh) * ww * arch_.head);
   fc_ = load_gemm(wf, "fc", {arch_.head, 1}, arch_.head, 1);
-  if (a.has("kind_head") && a["kind_head"].boolean()) {  // boolean() refuses a non-bool
+  if (a.has("kind_head") && a["kind_head"].type() != Json::Type::kBool)
+    fail(Code::kBadModel, "efficientnet: arch.kind_head must be true or false");
+  if (a.has("kind_head") && a["kind_head"].boolean()) {
     kind_ = load_gemm(wf, "kind", {arch_.head, 1}, arch_.head, 1);
     has_kind_ = true;
   }

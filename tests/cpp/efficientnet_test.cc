@@ -190,3 +190,64 @@ TEST(EfficientNetClassifier, FlipTtaAveragesTheCropAndItsMirrorImage) {
   WeightsFile wf_bad = WeightsFile::parse(bad.data(), bad.size());
   expect_bad_model([&] { Classifier c(wf_bad); }, "tta");
 }
+
+// The header's calibration is range-checked at load (a threshold of 9 or a band that does not
+// hold the threshold is BAD_MODEL), and a valid inconclusive band is read as written.
+TEST(EfficientNetClassifier, CalibrationAndBandAreValidated) {
+  Golden g;
+  if (!load_golden("effnet_w025_synth", &g)) GTEST_FAIL() << "golden model missing";
+  const std::string cal = "\"calibration\":{\"temperature\":1.0,\"threshold\":0.5}";
+  {
+    WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
+    Classifier c(wf);
+    EXPECT_EQ(c.band_lo(), c.threshold());  // no band: lo = hi = threshold
+    EXPECT_EQ(c.band_hi(), c.threshold());
+  }
+  auto with = [&](const std::string& to) { return edit_header(g.model, cal, to); };
+  {
+    auto m = with("\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.25,0.75]}");
+    WeightsFile wf = WeightsFile::parse(m.data(), m.size());
+    Classifier c(wf);
+    EXPECT_FLOAT_EQ(c.band_lo(), 0.25f);
+    EXPECT_FLOAT_EQ(c.band_hi(), 0.75f);
+  }
+  const std::pair<std::string, std::string> bad[] = {
+      {"\"calibration\":{\"temperature\":1,\"threshold\":9}", "calibration.threshold"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0}", "calibration.threshold"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.6,0.7]}", "inconclusive"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.2,1.5]}", "inconclusive"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.2]}", "inconclusive"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":\"wide\"}", "inconclusive"},
+  };
+  for (const auto& b : bad) {
+    auto m = with(b.first);
+    WeightsFile wf = WeightsFile::parse(m.data(), m.size());
+    expect_bad_model([&] { Classifier c(wf); }, b.second);
+  }
+}
+
+// arch.kind_head asks for the kind head's tensors: a file that claims one without them is
+// BAD_MODEL naming the missing tensor; a model without the flag has none (NaN kind).
+TEST(EfficientNetClassifier, KindHeadNeedsItsTensors) {
+  Golden g;
+  if (!load_golden("effnet_w025_synth", &g)) GTEST_FAIL() << "golden model missing";
+  const std::string head = "\"head\":1280}";
+  auto m = edit_header(g.model, head, "\"head\":1280,\"kind_head\":true}");
+  WeightsFile wf = WeightsFile::parse(m.data(), m.size());
+  expect_bad_model([&] { EfficientNet net(wf); }, "kind.w");
+  auto m2 = edit_header(g.model, head, "\"head\":1280,\"kind_head\":\"yes\"}");
+  WeightsFile wf2 = WeightsFile::parse(m2.data(), m2.size());
+  expect_bad_model([&] { EfficientNet net(wf2); }, "kind_head");
+
+  WeightsFile plain = WeightsFile::parse(g.model.data(), g.model.size());
+  Classifier c(plain);
+  EXPECT_FALSE(c.net().has_kind());
+  Image img;
+  img.w = img.h = 64;
+  img.rgb.assign(size_t(64) * 64 * 3, 128);
+  Detection d{};
+  d.x = d.y = 16, d.w = d.h = 32;
+  float crop[4], synthetic = 0;
+  c.classify_face(img, d, nullptr, nullptr, nullptr, crop, &synthetic);
+  EXPECT_TRUE(std::isnan(synthetic));
+}

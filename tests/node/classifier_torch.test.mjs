@@ -49,8 +49,13 @@ test('classifier.dfs: wasm logits equal PyTorch on validation crops and their mi
       let worst = 0;
       for (let i = 0; i < n; i++) {
         const x = all.subarray(i * h * w * 3, (i + 1) * h * w * 3);
-        const a = model.run(x).logit, b = model.run(mirrorNhwc(x, h, w)).logit;
-        for (const [ours, ref, what] of [[a, want.logit[i], 'crop'], [b, want.logit_flip[i], 'mirror']]) {
+        const ra = model.run(x), rb = model.run(mirrorNhwc(x, h, w));
+        const a = ra.logit, b = rb.logit;
+        const pairs = [[a, want.logit[i], 'crop'], [b, want.logit_flip[i], 'mirror']];
+        // The kind head (synthetic vs swap), when the file has one: the same comparison.
+        assert.equal('kindLogit' in ra, 'kind_logit' in want, 'kind head in the engine and in PyTorch alike');
+        if (want.kind_logit) pairs.push([ra.kindLogit, want.kind_logit[i], 'kind crop'], [rb.kindLogit, want.kind_logit_flip[i], 'kind mirror']);
+        for (const [ours, ref, what] of pairs) {
           assert.ok(Number.isFinite(ours));
           assert.ok(Math.abs(ours - ref) <= 1e-3, `${want.files[i]} ${what}: wasm ${ours} vs PyTorch ${ref}`);
           worst = Math.max(worst, Math.abs(ours - ref));

@@ -158,3 +158,31 @@ test('the CLI runs when its path has a space in it', () => {
   assert.equal(o.file, img);
   assert.equal(o.verdict, 'no_face');
 });
+
+test('hostile paths: a FIFO and a device are refused unopened, a folder loop is walked once, an oversized file is refused unread', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-cli-hostile-'));
+  try {
+    spawnSync('mkfifo', [path.join(tmp, 'pipe.jpg')]);
+    fs.symlinkSync('/dev/zero', path.join(tmp, 'zero.jpg'));
+    fs.mkdirSync(path.join(tmp, 'sub'));
+    fs.symlinkSync('..', path.join(tmp, 'sub', 'up'));  // a loop back to tmp
+    fs.mkdirSync(path.join(tmp, 'empty'));
+    const big = path.join(tmp, 'huge.png');
+    fs.writeFileSync(big, '');
+    fs.truncateSync(big, 201 * 1024 * 1024);  // sparse: nothing is written to disk
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [CLI, '--json', tmp, path.join(tmp, 'empty')], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.error, undefined, 'the CLI finished (no hang on the FIFO)');
+    assert.equal(r.status, 1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const byName = Object.fromEntries(lines.map((o) => [path.basename(o.file), o]));
+    assert.equal(lines.length, 3, `each file once despite the loop: ${lines.map((o) => o.file)}`);
+    assert.equal(byName['pipe.jpg'].error.code, 'UNSUPPORTED_FILE');
+    assert.equal(byName['zero.jpg'].error.code, 'UNSUPPORTED_FILE');
+    assert.equal(byName['huge.png'].error.code, 'IMAGE_TOO_LARGE');
+    assert.match(r.stderr, /empty: no image files to check/);
+    assert.ok(Date.now() - t0 < 60000);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -70,10 +70,16 @@ def main():
     if found != len(chosen):
         sys.exit(f"only {found} of {len(chosen)} crops found in {shard}")
 
+    has_kind = model.kind_fc is not None
     with torch.no_grad():
         t = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
-        logit = model(t).double().numpy()
-        logit_flip = model(torch.flip(t, dims=[3])).double().numpy()
+        if has_kind:
+            logit, kind = (v.double().numpy() for v in model(t, return_kind=True))
+            logit_flip, kind_flip = (v.double().numpy() for v in
+                                     model(torch.flip(t, dims=[3]), return_kind=True))
+        else:
+            logit = model(t).double().numpy()
+            logit_flip = model(torch.flip(t, dims=[3])).double().numpy()
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "input.f32"), "wb") as f:
         f.write(x.astype("<f4").tobytes())
@@ -83,7 +89,9 @@ def main():
         json.dump({"dfs_sha256": sha, "shape": list(x.shape),
                    "files": [r["file"] for r in chosen], "labels": [r["label"] for r in chosen],
                    "logit": logit.tolist(), "logit_flip": logit_flip.tolist(),
-                   "tta": header.get("preprocess", {}).get("tta", "none")}, f, indent=1)
+                   "tta": header.get("preprocess", {}).get("tta", "none"),
+                   **({"kind_logit": kind.tolist(), "kind_logit_flip": kind_flip.tolist()}
+                      if has_kind else {})}, f, indent=1)
     print(f"{len(chosen)} crops from {shard}: logits {np.round(logit, 4).tolist()}")
 
 

@@ -183,5 +183,75 @@ class ProductCalibrationTest(unittest.TestCase):
                 self.assertEqual(h0[k], h1[k])
 
 
+class MixedTest(unittest.TestCase):
+    def test_kind_targets(self):
+        self.assertEqual([data.kind_target(k) for k in ("real", "gan", "diffusion", "swap",
+                                                         "reenactment")], [-1, 1, 1, 0, 0])
+
+    def test_mixed_split_keeps_groups_together_and_is_about_a_fifth(self):
+        groups = [f"g{i}" for i in range(4000)]
+        val = [data.is_mixed_val(g) for g in groups]
+        self.assertTrue(0.17 < np.mean(val) < 0.23)
+        self.assertEqual(val, [data.is_mixed_val(g) for g in groups])
+
+    def test_stored_square_puts_the_box_where_dfdc_crops_have_it(self):
+        row = {"box_x": "56", "box_y": "56", "box_w": "112", "box_h": "112"}
+        cx, cy, side = data.mixed_stored_square(row)
+        self.assertAlmostEqual(112 / side, data.BOX_SIDE)
+        self.assertAlmostEqual(cx, 112)
+        self.assertAlmostEqual((112 - cy) / side, data.PRODUCT_DY)  # box centre below the crop's
+
+    def test_pools_index_across_arrays(self):
+        a, b = np.zeros((3, 2, 2, 3), np.uint8), np.ones((2, 2, 2, 3), np.uint8)
+        p = data.Pools(a, b)
+        self.assertEqual(len(p), 5)
+        self.assertEqual([int(p[i][0, 0, 0]) for i in range(5)], [0, 0, 0, 1, 1])
+
+    def test_weights_repeat_rows_in_an_epoch(self):
+        labels = np.array([1, 0, 1, 0], np.int8)
+        items = data.epoch_items(np.arange(4), labels, np.random.default_rng(0), 0.0,
+                                 np.array([1, 1, 3, 3]))
+        fakes = [i for i, k in items if k == 1]
+        self.assertEqual(sorted(fakes), [0, 2, 2, 2])
+        self.assertEqual(sum(1 for _, k in items if k == 0), 4)
+
+
+class BandTest(unittest.TestCase):
+    def test_band_edges_hold_the_precision_rule(self):
+        rng = np.random.default_rng(1)
+        y = rng.integers(0, 2, 4000)
+        p = metrics.sigmoid(rng.normal(0, 1, 4000) + 1.5 * (y - 0.5))
+        thr = 0.5
+        lo, hi = calibrate_product.band_edges(p, y, thr, 0.8)
+        self.assertLessEqual(lo, thr)
+        self.assertGreaterEqual(hi, thr)
+        tpr, fpr = (p[y == 1] >= hi).mean(), (p[y == 0] >= hi).mean()
+        self.assertGreaterEqual(tpr / (tpr + fpr), 0.8)
+        tnr, fnr = (p[y == 0] < lo).mean(), (p[y == 1] < lo).mean()
+        self.assertGreaterEqual(tnr / (tnr + fnr), 0.8)
+        # Just inside the band the rule fails (the edges are as tight as the rule allows).
+        below_hi = np.max(p[p < hi]) if (p < hi).any() else hi
+        if below_hi >= thr:
+            t2, f2 = (p[y == 1] >= below_hi).mean(), (p[y == 0] >= below_hi).mean()
+            self.assertLess(t2 / (t2 + f2), 0.8)
+
+    def test_threshold_holds_fpr_on_every_real_source(self):
+        rng = np.random.default_rng(2)
+        rows = []
+        for src, shift, n in (("dfdc", 0.0, 800), ("real:a", 0.8, 300), ("real:b", -0.5, 300),
+                              ("real:tiny", 2.0, 5)):
+            for i in range(n):
+                rows.append((f"{src}{i}", 0, float(metrics.sigmoid(rng.normal(shift, 1))), src))
+        for i in range(800):
+            rows.append((f"f{i}", 1, float(metrics.sigmoid(rng.normal(2, 1))), "gan:x"))
+        t, thr, rep = calibrate_product.calibrate_sources(rows, 1.0, 0.05, min_reals=20)
+        for src, (fpr, n) in rep["fpr_by_real_source"].items():
+            if n >= 20:
+                self.assertLessEqual(fpr, 0.05, src)
+        self.assertIn("auc_gan", rep)
+        lo, hi = rep["inconclusive"]
+        self.assertTrue(0 < lo <= thr <= hi < 1)
+
+
 if __name__ == "__main__":
     unittest.main()
