@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createChecker, DeepfakeShieldError, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
-  verdictFor, EVIDENCE_NOTE,
+  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE,
 } from '../dist/index.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
@@ -120,7 +120,7 @@ function errorLine(file, e) {
 
 async function checkFiles(checker, o) {
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
-  const band = checker.band;
+  const band = bandAt(threshold, checker.band, checker.threshold);
   let failed = 0;
   for (const item of o.paths.flatMap((p) => [...walk(p)])) {
     let line;
@@ -132,6 +132,7 @@ async function checkFiles(checker, o) {
         const parts = [`${item.file}: ${r.width}x${r.height}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];
         const j = resultJson(item.file, r, threshold, band);  // boxes clamped to the image
         r.faces.forEach((f, i) => parts.push(`  face ${i + 1} at [${j.faces[i].box.map(Math.round).join(', ')}], ${detectorText(f.score)}: ${faceVerdictText(f, threshold, band)}`));
+        for (const l of provenanceLines(r.provenance)) parts.push(`  metadata: ${l}`);
         parts.push(`  image: ${imageVerdictText(r, threshold, band)}`);
         line = parts.join('\n');
       }
@@ -191,6 +192,7 @@ async function evaluate(checker, o) {
   for (const r of rows) if (r.label !== 'REAL' && r.label !== 'FAKE') usage(`labels.csv: label must be REAL or FAKE, got '${r.label}' for ${r.file}`);
   if (!checker.hasClassifier) usage('eval needs a classifier model (models/classifier.dfs)');
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
+  const band = bandAt(threshold, checker.band, checker.threshold);
   const scores = [], labels = [], csv = ['file,label,fake,faces,verdict,synthetic'];
   let noFace = 0, failed = 0, inconclusive = 0;
   rows.forEach((row, i) => {
@@ -200,7 +202,7 @@ async function evaluate(checker, o) {
     try {
       const r = checker.checkSync(readImageFile(path.join(dir, row.file)), { tiles: o.tiles });
       if (r.fake == null) noFace++; else s = r.fake;
-      const v = r.fake == null ? r.verdict : verdictFor(r.fake, threshold, checker.band);
+      const v = r.fake == null ? r.verdict : verdictFor(r.fake, threshold, band);
       if (v === 'inconclusive') inconclusive++;
       const top = r.faces.reduce((b, f) => (f.fake != null && (b == null || f.fake > b.fake) ? f : b), null);
       csv.push(`${row.file},${row.label},${r.fake ?? ''},${r.faces.length},${v ?? ''},${top?.kind ? top.kind.synthetic : ''}`);
@@ -219,7 +221,7 @@ async function evaluate(checker, o) {
   if (process.stderr.isTTY || process.env.DFS_PROGRESS) process.stderr.write('\n');
   if (o.scores) fs.writeFileSync(o.scores, csv.join('\n') + '\n');
   const m = metrics(scores, labels, threshold);
-  const out = { dir, ...m, no_face: noFace, inconclusive, band: checker.band, errors: failed };
+  const out = { dir, ...m, no_face: noFace, inconclusive, band, errors: failed };
   for (const k of ['auc', 'logloss', 'accuracy', 'tpr', 'fpr']) if (out[k] != null) out[k] = r4(out[k]);
   process.stdout.write(JSON.stringify(out) + '\n');
   return failed ? 1 : 0;

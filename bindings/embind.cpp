@@ -73,6 +73,36 @@ dfs::CheckOptions parse_options(const val& o) {
   return opt;
 }
 
+val opt_str(const std::string& s) { return s.empty() ? val::null() : val(s); }
+
+// The result's `provenance`: what the file's own metadata says. C2PA is presence here; the JS
+// layer adds verification (signature, hashes, signer) when a manifest was found.
+val provenance_val(const dfs::Provenance& p) {
+  val out = val::object();
+  if (p.c2pa) {
+    val c = val::object();
+    c.set("present", true);
+    c.set("container", p.c2pa_container);
+    c.set("bytes", double(p.c2pa_bytes));
+    out.set("c2pa", c);
+  } else {
+    out.set("c2pa", val::null());
+  }
+  val m = val::object();
+  m.set("ai_generator", opt_str(p.ai_generator));
+  m.set("ai_evidence", opt_str(p.ai_evidence));
+  m.set("digital_source_type", opt_str(p.digital_source_type));
+  m.set("software", opt_str(p.software));
+  m.set("camera", opt_str(p.camera));
+  m.set("creator_tool", opt_str(p.creator_tool));
+  out.set("metadata", m);
+  out.set("ai_declared", p.ai_declared());
+  val notes = val::array();
+  for (const auto& n : p.unreadable) notes.call<void>("push", n);
+  out.set("unreadable", notes);
+  return out;
+}
+
 val result_val(const dfs::CheckResult& r) {
   val out = val::object();
   out.set("width", r.width);
@@ -117,6 +147,7 @@ val result_val(const dfs::CheckResult& r) {
   }
   out.set("faces", faces);
   out.set("fake", std::isnan(r.fake) ? val::null() : val(r.fake));
+  out.set("provenance", r.scanned ? provenance_val(r.provenance) : val::null());
   val t = val::object();
   t.set("decode", r.decode_ms);
   t.set("detect", r.detect_ms);
@@ -186,6 +217,15 @@ class JsChecker {
         return error_val("INVALID_ARGUMENT", "pixel data length must be width*height*4 (RGBA)");
       auto opt = parse_options(options);
       return result_val(checker_.check_rgba(buf.data(), int(w), int(h), size_t(w) * 4, opt));
+    });
+  }
+
+  // The container scan alone (for bytes the browser decodes, e.g. WebP or AVIF).
+  val scanProvenance(val bytes) {
+    return guarded([&] {
+      Bytes buf;
+      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
+      return provenance_val(dfs::scan_provenance(buf.data(), buf.size()));
     });
   }
 
@@ -305,6 +345,7 @@ EMSCRIPTEN_BINDINGS(deepfake_shield) {
       .constructor<>()
       .function("loadModel", &JsChecker::loadModel)
       .function("checkEncoded", &JsChecker::checkEncoded)
+      .function("scanProvenance", &JsChecker::scanProvenance)
       .function("checkPixels", &JsChecker::checkPixels)
       .function("decode", &JsChecker::decode)
       .function("info", &JsChecker::info);

@@ -4,7 +4,7 @@
 
 import {
   verdictFor, imageVerdictFor, faceVerdictText, imageVerdictText, detectorText, resultJson,
-  errorJson,
+  errorJson, provenanceLines, EVIDENCE_NOTE,
 } from '../dist/verdict.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -33,7 +33,7 @@ export function scoreColour(p, threshold, band) {
   return 'hsl(218 35% 42%)';
 }
 
-const LEVEL = { likely_manipulated: 'fake', inconclusive: 'unsure', no_sign: 'nosign', no_face: 'none' };
+const LEVEL = { likely_manipulated: 'fake', inconclusive: 'unsure', no_sign: 'nosign', no_face: 'none', declared_ai: 'fake' };
 
 /** Words for one face: the shared verdict text, with a CSS level. */
 export function faceVerdict(face, threshold, band) {
@@ -95,6 +95,9 @@ export function createCard(entry) {
       el('h2', { class: 'name', text: entry.name, title: entry.name }),
       el('p', { class: 'verdict', role: 'status' }),
       el('ol', { class: 'faces' }),
+      el('section', { class: 'provenance', 'aria-label': 'Content Credentials and metadata', hidden: '' },
+        el('h3', { text: 'Content Credentials and metadata' }), el('ul')),
+      el('p', { class: 'evidence' }),
       el('p', { class: 'timings' })));
   card.dataset.name = entry.name;
   return card;
@@ -136,9 +139,19 @@ function drawOverlay(card, entry) {
   figure.append(svg);
 }
 
-/** Updates labels and colours for the threshold; view = {threshold, band, showHeatmap}. */
+/**
+ * Updates labels and colours for the threshold; view = {threshold, band, showHeatmap,
+ * trainedOn}.
+ */
 export function relabel(card, entry, view) {
   const { threshold, band } = view;
+  // What the file's metadata says, beside the pixels (nothing shown when it says nothing).
+  const lines = provenanceLines(entry.result?.provenance);
+  const prov = card.querySelector('.provenance');
+  prov.hidden = lines.length === 0;
+  prov.querySelector('ul').replaceChildren(...lines.map((l) => el('li', { text: l })));
+  card.querySelector('.evidence').textContent = entry.result?.faces.some((f) => f.fake != null)
+    ? `${EVIDENCE_NOTE} The classifier was trained on ${view.trainedOn || 'research face data'}.` : '';
   if (!card.querySelector('.boxes') && entry.result?.faces.length) drawOverlay(card, entry);
   const v = imageVerdict(entry, threshold, band);
   card.className = `card ${v.level}${view.showHeatmap ? ' show-heat' : ''}`;

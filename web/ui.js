@@ -2,7 +2,7 @@
 // paste), settings (threshold, heat map), status and progress, result cards, JSON export.
 import { WorkerChecker } from './client.js';
 import { createCard, relabel, toJson } from './cards.js';
-import { EVIDENCE_NOTE } from '../dist/verdict.js';
+import { EVIDENCE_NOTE, bandAt } from '../dist/verdict.js';
 
 function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -83,7 +83,9 @@ export function mountApp(root) {
   checker.ready.then((i) => {
     info = i;
     view.threshold = i.threshold ?? 0.5;
-    view.band = i.band ?? null;
+    view.modelBand = i.band ?? null;
+    view.band = view.modelBand;
+    view.trainedOn = i.trainedOn;
     if (i.hasClassifier) {
       thresholdHelp.textContent = `${thresholdHelp.textContent} Scores from ${pctLabel(view.band[0])} to ` +
         `${pctLabel(view.band[1])} are shown as inconclusive. Trained on ${i.trainedOn}. ${EVIDENCE_NOTE}`;
@@ -182,6 +184,7 @@ export function mountApp(root) {
 
   threshold.addEventListener('input', () => {
     view.threshold = Number(threshold.value);
+    view.band = bandAt(view.threshold, view.modelBand, info?.threshold);
     thresholdOut.textContent = pctLabel(view.threshold);
     threshold.setAttribute('aria-valuetext', thresholdOut.textContent);
     for (const e of entries) if (e.result || e.error) relabel(e.card, e, view);

@@ -50,6 +50,8 @@ async function check({ id, bytes, heatmap }) {
       try { pixels = await browserPixels(bytes); } catch { throw e; }
       result = checker.checkSync(pixels, options);
       result.decodedBy = 'browser';
+      // The browser decoded the pixels; the metadata still comes from the file's own bytes.
+      result.provenance = checker.provenance(new Uint8Array(bytes));
     }
     const transfer = result.faces.filter((f) => f.heatmap).map((f) => f.heatmap.data.buffer);
     self.postMessage({ type: 'result', id, result }, transfer);

@@ -68,7 +68,25 @@ export interface Face {
 }
 
 /** The fixed verdict set (per face and per image). */
-export type Verdict = 'likely_manipulated' | 'inconclusive' | 'no_sign' | 'no_face';
+export type Verdict = 'likely_manipulated' | 'inconclusive' | 'no_sign' | 'no_face' | 'declared_ai';
+
+/** What the file's own metadata says about its origin (absence is never evidence). */
+export interface Provenance {
+  /** A C2PA manifest store found in the container (presence; `valid` null = not verified). */
+  c2pa: { present: true; container: string; bytes: number; valid?: boolean | null } | null;
+  metadata: {
+    ai_generator: string | null;
+    ai_evidence: string | null;
+    digital_source_type: string | null;
+    software: string | null;
+    camera: string | null;
+    creator_tool: string | null;
+  };
+  /** The metadata says generative AI made or changed the image. */
+  ai_declared: boolean;
+  /** Metadata that was present but malformed, in words. */
+  unreadable: string[];
+}
 
 export interface CheckResult {
   width: number;
@@ -76,8 +94,11 @@ export interface CheckResult {
   faces: Face[];
   /** Highest face probability; null when no face was found or no classifier is loaded. */
   fake: number | null;
-  /** 'no_face' without faces; else the verdict of the highest face score (null: no classifier). */
+  /** 'declared_ai' when the metadata says so; 'no_face' without faces; else the verdict of the
+   * highest face score (null: no classifier). */
   verdict: Verdict | null;
+  /** From the file's container (encoded input only; null for pixels). */
+  provenance: Provenance | null;
   /** Milliseconds. */
   timings: { decode: number; detect: number; classify: number; total: number };
 }
@@ -112,6 +133,8 @@ export declare class Checker {
   readonly threads: number;
   check(input: ImageInput, options?: CheckOptions): Promise<CheckResult>;
   checkSync(input: Exclude<ImageInput, Blob>, options?: CheckOptions): CheckResult;
+  /** The container's provenance metadata alone (no pixel decode). */
+  provenance(input: Uint8Array | ArrayBuffer | ArrayBufferView): Provenance;
   /** Decodes image bytes (EXIF orientation applied) into RGBA pixels. */
   decode(input: Uint8Array | ArrayBuffer | ArrayBufferView): { width: number; height: number; data: Uint8ClampedArray };
   /** Bytes of WebAssembly memory (only ever grows). */
@@ -140,11 +163,15 @@ export interface RawModel {
 export declare function createRawModel(model: Uint8Array | ArrayBuffer, options?: Pick<CreateOptions, 'wasm' | 'wasmThreads' | 'threads' | 'fetch' | 'onThreadsFallback'>): Promise<RawModel>;
 
 export const VERDICTS: readonly Verdict[];
+/** The provenance findings as lines of text ([] when the metadata says nothing). */
+export function provenanceLines(p: Provenance | null): string[];
 export const VERDICT_TEXT: Readonly<Record<Verdict, string>>;
 export const EVIDENCE_NOTE: string;
 /** Verdict for a probability at a threshold with the model's band; null for a null score. */
 export function verdictFor(p: number | null, threshold: number, band?: [number, number] | null): Verdict | null;
 export function imageVerdictFor(result: CheckResult, threshold: number, band?: [number, number] | null): Verdict | null;
+/** The model's band moved with a threshold other than its default (same distances). */
+export function bandAt(threshold: number, band: [number, number] | null, defaultThreshold: number | null): [number, number] | null;
 /** "91.9%": one decimal at most, clamped to 0.1%..99.9%. */
 export function formatScore(p: number): string;
 /** "face found (97% sure)". */

@@ -5,7 +5,8 @@ import { annotate, DEFAULT_TRAINED_ON } from './verdict.js';
 
 export {
   VERDICTS, VERDICT_TEXT, EVIDENCE_NOTE, verdictFor, imageVerdictFor, formatScore, detectorText,
-  kindText, faceVerdictText, imageVerdictText, annotate, resultJson, errorJson,
+  kindText, faceVerdictText, imageVerdictText, annotate, resultJson, errorJson, provenanceLines,
+  bandAt,
 } from './verdict.js';
 
 export class DeepfakeShieldError extends Error {
@@ -240,6 +241,17 @@ export class Checker {
     unwrap(r);
     r.timings.total = now() - t0;
     return annotate(r, this.threshold, this.band);
+  }
+
+  /**
+   * What the file's own metadata says about its origin (no pixel decode): {c2pa, metadata,
+   * ai_declared, unreadable}. check() of bytes includes it; this is for bytes decoded elsewhere.
+   */
+  provenance(input) {
+    if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
+    const bytes = toBytes(input);
+    if (!bytes) throw new DeepfakeShieldError('INVALID_ARGUMENT', `expected image bytes, got ${describe(input)}`);
+    return unwrap(this._native.scanProvenance(bytes));
   }
 
   /** Decodes image bytes (EXIF orientation applied) to RGBA pixels {width, height, data}. */

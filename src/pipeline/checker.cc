@@ -47,6 +47,10 @@ CheckResult Checker::check_encoded(const uint8_t* bytes, size_t size, const Chec
   double t1 = now_ms();
   CheckResult r = check_image(img, opt);
   r.decode_ms = t1 - t0;
+  // After the decode: its limits (size, format) have been checked, and the scan is one bounded
+  // pass over the container that never throws.
+  r.provenance = scan_provenance(bytes, size);
+  r.scanned = true;
   return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include "image/image.h"
 #include "pipeline/detect.h"
+#include "provenance/provenance.h"
 
 namespace dfs {
 
@@ -32,6 +33,8 @@ struct CheckResult {
   int width = 0, height = 0;
   std::vector<FaceResult> faces;
   float fake = NAN;               // max over faces; NaN with no face or no classifier
+  bool scanned = false;           // provenance was read (encoded input only)
+  Provenance provenance;
   double decode_ms = 0, detect_ms = 0, classify_ms = 0;
 };
 

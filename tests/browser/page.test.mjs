@@ -13,7 +13,8 @@ const skip = SKIP_BROWSER;
 const env = pageEnv(skip);
 
 const read = (p) => new Uint8Array(fs.readFileSync(p));
-const pct = (p) => `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
+// The page words scores with the shared module; the test checks the words against it.
+import { formatScore as pct, detectorText } from '../../bindings/js/verdict.js';
 
 // The page must show what the Node API computes for the same bytes (same wasm, same models).
 function assertCardMatches(card, expected, name) {
@@ -30,7 +31,7 @@ function assertCardMatches(card, expected, name) {
     const b = card.boxes[i];
     [b.x, b.y, b.w, b.h].forEach((v, k) => assert.ok(Math.abs(v - f.box[k]) < 1e-3 * Math.max(1, Math.abs(f.box[k])), `${name} face ${i} box[${k}] ${v} vs ${f.box[k]}`));
     assert.ok(b.stroke && b.stroke.startsWith('hsl('), `${name}: box coloured by score`);
-    assert.ok(card.faces[i].includes(`detector ${pct(f.score)}`), `${name}: detector score shown: ${card.faces[i]}`);
+    assert.ok(card.faces[i].includes(detectorText(f.score)), `${name}: detector score shown: ${card.faces[i]}`);
     if (f.fake == null) assert.match(card.faces[i], /not classified \(no classifier loaded\)/);
     else assert.ok(card.faces[i].includes(`(${pct(f.fake)})`), `${name}: probability ${pct(f.fake)} shown: ${card.faces[i]}`);
   });
@@ -118,17 +119,19 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
   assert.equal(exported.length, 5);
   for (const row of exported) {
+    assert.deepEqual(Object.keys(row), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'error']);
+    assert.equal(row.threshold, Math.round(env.node.threshold * 1e4) / 1e4, 'the export records the threshold');
     if (row.file === 'pasted-1.bmp') {
-      assert.deepEqual(row, { file: 'pasted-1.bmp', width: 96, height: 64, faces: [], fake: null, error: null });
+      assert.deepEqual({ ...row, provenance: undefined, threshold: undefined }, { file: 'pasted-1.bmp', width: 96, height: 64, faces: [], fake: null, verdict: 'no_face', provenance: undefined, threshold: undefined, error: null });
+      assert.equal(row.provenance.ai_declared, false);
       continue;
     }
-    assert.deepEqual(Object.keys(row), ['file', 'width', 'height', 'faces', 'fake', 'error']);
     const expected = env.node.checkSync(read(photo(files[row.file])));
     assert.equal(row.width, expected.width);
     assert.equal(row.faces.length, expected.faces.length);
     row.faces.forEach((f, i) => {
       // The page asks for heat maps whenever the model has attention, as the CLI's --heatmap does.
-      assert.deepEqual(Object.keys(f), ['box', 'score', 'keypoints', 'fake', ...(env.node.hasHeatmap ? ['heatmap'] : [])]);
+      assert.deepEqual(Object.keys(f), ['box', 'score', 'keypoints', 'fake', 'kind', 'verdict', ...(env.node.hasHeatmap ? ['heatmap'] : [])]);
       if (env.node.hasHeatmap) assert.equal(f.heatmap.data.length, f.heatmap.width * f.heatmap.height);
       f.box.forEach((v, k) => assert.ok(Math.abs(v - expected.faces[i].box[k]) <= 0.051, `${row.file} box`));
       assert.ok(Math.abs(f.score - expected.faces[i].score) <= 5e-5);
@@ -213,7 +216,7 @@ test('threshold re-labels without re-running; heat map toggles (synthetic TEST-O
   await page.keyboard.press('End');
   card = await readCard(page, 'real-0000.jpg');
   assert.equal(await page.textContent('#threshold-value'), '100%');
-  assert.ok(card.classes.includes('real'));
+  assert.ok(card.classes.includes('nosign'));
   assert.match(card.verdict, /^No sign of manipulation/);
   assert.notEqual(card.boxes[0].stroke, redStroke, 'box colour follows the threshold');
   assert.equal(card.timings, before, 'timings unchanged: nothing re-ran');
@@ -252,7 +255,7 @@ test('without a classifier the page finds faces and says no classifier is loaded
   assert.equal(card.boxes.length, 1);
   assert.ok(card.classes.includes('none'));
   assert.equal(card.verdict, '1 face found; no classifier loaded, so no real/fake score');
-  assert.match(card.faces[0], /^Face 1: not classified \(no classifier loaded\) · detector \d/);
+  assert.match(card.faces[0], /^Face 1: not classified \(no classifier loaded\) · face found \(\d+% sure\)/);
   await context.close();
 });
 

@@ -18,7 +18,7 @@ test('--json prints one object per image with the documented fields; exit 0', { 
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, fs.readdirSync(dir).filter((f) => /\.(jpg|png)$/.test(f)).length);
   for (const o of lines) {
-    assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'threshold', 'error']);
+    assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'error']);
     assert.ok(['likely_manipulated', 'inconclusive', 'no_sign'].includes(o.verdict), o.verdict);
     assert.equal(o.error, null);
     assert.ok(o.faces.length >= 1, `${o.file}: a face`);

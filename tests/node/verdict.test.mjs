@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  VERDICTS, verdictFor, imageVerdictFor, formatScore, detectorText, faceVerdictText,
+  VERDICTS, verdictFor, bandAt, imageVerdictFor, formatScore, detectorText, faceVerdictText,
   imageVerdictText, resultJson, kindText,
 } from '../../bindings/js/verdict.js';
 
@@ -28,6 +28,17 @@ test('verdicts come from the fixed set and agree with the threshold and the band
   // Without a band the threshold alone decides.
   assert.equal(verdictFor(0.5, 0.5, null), 'likely_manipulated');
   assert.equal(verdictFor(0.49, 0.5, null), 'no_sign');
+});
+
+test('the band moves with the threshold the user picks', () => {
+  assert.deepEqual(bandAt(0.5, [0.4, 0.7], 0.5), [0.4, 0.7]);
+  const b = bandAt(0.8, [0.4, 0.7], 0.5);
+  assert.ok(Math.abs(b[0] - 0.7) < 1e-12 && Math.abs(b[1] - 0.999) < 1e-12, String(b));
+  const z = bandAt(0, [0.4, 0.7], 0.5);
+  assert.ok(z[0] === 0.001 && Math.abs(z[1] - 0.2) < 1e-12, String(z));
+  // At threshold 0 everything with a score reads "likely manipulated" once over the band.
+  assert.equal(verdictFor(0.3, 0, bandAt(0, [0.4, 0.7], 0.5)), 'likely_manipulated');
+  assert.equal(bandAt(0.5, null, 0.5), null);
 });
 
 test('image verdict: no_face without faces, else the highest score', () => {
