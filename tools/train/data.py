@@ -291,10 +291,30 @@ def read_mixed_manifest(data_dir=MIXED):
     return rows
 
 
-def is_mixed_val(source_group):
-    """Split on source_group (a video pair, an identity, a swap and its target stay together)."""
+def _group_rank(source_group):
     h = hashlib.md5(("mixed:" + source_group).encode("utf-8")).digest()
-    return int.from_bytes(h[:4], "little") % 1000 < MIXED_VAL_PER_MILLE
+    return int.from_bytes(h[:4], "little")
+
+
+def mixed_val_groups(rows):
+    """The validation source_groups of faces-mixed: a group (a video pair, an identity, a swap and
+    its target) is never split. Stratified: within each stratum (source repo + the group's
+    prefix, e.g. FaceForensics++ pairs apart from DFD actors) the groups are ordered by a hash
+    and the first MIXED_VAL_PER_MILLE / 1000 of them (at least one where the stratum has three
+    or more) go to validation, so small sources such as the five FF++ pairs, the only
+    reenactment source, are represented on both sides."""
+    strata = {}
+    for r in rows:
+        key = (r["source_repo"], r["source_group"].split(":")[0])
+        strata.setdefault(key, set()).add(r["source_group"])
+    val = set()
+    for groups in strata.values():
+        order = sorted(groups, key=lambda g: (_group_rank(g), g))
+        k = int(round(len(order) * MIXED_VAL_PER_MILLE / 1000))
+        if k == 0 and len(order) >= 3:
+            k = 1
+        val.update(order[:k])
+    return val
 
 
 def mixed_stored_square(r):

@@ -52,8 +52,9 @@ def main():
         rows = [r for r in data.read_manifest() if data.is_val(r["source_video"])]
         src, name_of, source = data.DATA, lambda r: r["file"], lambda r: "dfdc"
     else:
-        rows = [r for r in data.read_mixed_manifest()
-                if (a.all or data.is_mixed_val(r["source_group"])) and a.kind in ("", r["kind"])]
+        allrows = data.read_mixed_manifest()
+        val = data.mixed_val_groups(allrows)
+        rows = [r for r in allrows if (a.all or r["source_group"] in val) and a.kind in ("", r["kind"])]
         src, name_of = data.MIXED, lambda r: r["file"]
         source = lambda r: f"{r['kind']}:{r['generator']}"  # noqa: E731
     if a.limit:

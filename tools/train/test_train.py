@@ -188,11 +188,15 @@ class MixedTest(unittest.TestCase):
         self.assertEqual([data.kind_target(k) for k in ("real", "gan", "diffusion", "swap",
                                                          "reenactment")], [-1, 1, 1, 0, 0])
 
-    def test_mixed_split_keeps_groups_together_and_is_about_a_fifth(self):
-        groups = [f"g{i}" for i in range(4000)]
-        val = [data.is_mixed_val(g) for g in groups]
-        self.assertTrue(0.17 < np.mean(val) < 0.23)
-        self.assertEqual(val, [data.is_mixed_val(g) for g in groups])
+    def test_mixed_split_is_by_group_stratified_and_deterministic(self):
+        rows = [{"source_repo": "big/repo", "source_group": f"id:{i}"} for i in range(1000)]
+        rows += [{"source_repo": "ff/pp", "source_group": f"ffpp:{i}"} for i in range(5)] * 4
+        rows += [{"source_repo": "ff/pp", "source_group": f"actor:{i}"} for i in range(2)]
+        val = data.mixed_val_groups(rows)
+        self.assertEqual(val, data.mixed_val_groups(list(reversed(rows))))
+        self.assertEqual(sum(g.startswith("id:") for g in val), 200)
+        self.assertEqual(sum(g.startswith("ffpp:") for g in val), 1)  # small strata get one
+        self.assertEqual(sum(g.startswith("actor:") for g in val), 0)  # two groups: none
 
     def test_stored_square_puts_the_box_where_dfdc_crops_have_it(self):
         row = {"box_x": "56", "box_y": "56", "box_w": "112", "box_h": "112"}

@@ -159,7 +159,8 @@ def main():
     mixed_rows = data.read_mixed_manifest() if args.mixed_weight > 0 else []
     if mixed_rows:
         labels = np.concatenate([labels, [r["label"] == "FAKE" for r in mixed_rows]]).astype(np.int8)
-        is_val = np.concatenate([is_val, [data.is_mixed_val(r["source_group"]) for r in mixed_rows]])
+        mval = data.mixed_val_groups(mixed_rows)
+        is_val = np.concatenate([is_val, [r["source_group"] in mval for r in mixed_rows]])
         kinds = np.concatenate([kinds, [data.kind_target(r["kind"]) for r in mixed_rows]]).astype(np.int8)
         weights = np.concatenate([weights, np.full(len(mixed_rows), args.mixed_weight)])
         source = np.concatenate([source, np.array(
@@ -301,7 +302,8 @@ def main():
                           f"{data.PRODUCT_SIDE}, centre dy +{data.PRODUCT_DY}, mirrored",
               "tta": args.tta, "mean": data.MEAN.tolist(), "std": data.STD.tolist(),
               "mixed": (f"faces-mixed shown {args.mixed_weight}x per epoch, split "
-                        f"md5('mixed:' + source_group) % 1000 < {data.MIXED_VAL_PER_MILLE}; "
+                        f"{data.MIXED_VAL_PER_MILLE / 10:g}% of source groups per stratum "
+                        "(data.mixed_val_groups); "
                         "extra: double JPEG (p .2), grayscale (p .05), gamma (p .15)")
               if mixed_rows else "none", "holdout": args.holdout or None,
               "kind_head": (f"synthetic (gan, diffusion) vs replaced (swap, reenactment, DFDC, "
