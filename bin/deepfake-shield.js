@@ -29,16 +29,19 @@ export function parseArgs(argv) {
   const o = { json: false, threshold: null, tiles: true, heatmap: false, model: null, scores: null, paths: [], cmd: 'check' };
   const args = [...argv];
   if (args[0] === 'eval') { o.cmd = 'eval'; args.shift(); }
+  let optionsDone = false;
   while (args.length) {
     const a = args.shift();
-    if (a === '--json') o.json = true;
+    if (optionsDone) o.paths.push(a);
+    else if (a === '--') optionsDone = true;  // everything after is a path, even "-x"
+    else if (a === '--json') o.json = true;
     else if (a === '--no-tiles') o.tiles = false;
     else if (a === '--heatmap') o.heatmap = true;
     else if (a === '--threshold' || a.startsWith('--threshold=')) {
-      const v = a.includes('=') ? a.split('=')[1] : args.shift();
-      const t = Number(v);
-      if (v === undefined || v === '' || !Number.isFinite(t) || t < 0 || t > 1) usage('--threshold needs a number in [0, 1]');
-      o.threshold = t;
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args.shift();
+      // Strictly a decimal number: Number(' ') is 0 and Number('0x1') is 1, neither meant.
+      if (v === undefined || !/^(0|1|0?\.\d+|[01]\.\d*)$/.test(v) || Number(v) > 1) usage('--threshold needs a number in [0, 1]');
+      o.threshold = Number(v);
     } else if (a === '--model' || a.startsWith('--model=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args.shift();
       if (!v) usage('--model needs a file');
@@ -52,6 +55,7 @@ export function parseArgs(argv) {
     else o.paths.push(a);
   }
   if (!o.paths.length) usage('no input path');
+  if (o.heatmap && !o.json) usage('--heatmap needs --json (heat maps are only written in JSON output)');
   if (o.cmd === 'eval' && o.paths.length !== 1) usage('eval takes exactly one folder');
   return o;
 }
@@ -182,14 +186,62 @@ export function metrics(scores, labels, threshold) {
     tpr: pos ? tp / pos : null, fpr: neg ? fp / neg : null, threshold };
 }
 
+/**
+ * CSV (RFC 4180): quoted fields with "" escapes, commas and line breaks inside quotes, LF, CRLF
+ * or CR line ends, a UTF-8 BOM. Returns rows of fields; blank lines are dropped.
+ */
+export function parseCsv(text) {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const rows = [];
+  let row = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.length > 1 || row[0] !== '') rows.push(row);
+      row = []; field = '';
+    } else field += c;
+  }
+  if (quoted) throw new Error('unterminated quoted field');
+  row.push(field);
+  if (row.length > 1 || row[0] !== '') rows.push(row);
+  return rows;
+}
+
+const csvField = (s) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** labels.csv -> [{file, label}]: a header naming `file` and `label` columns is required. */
+export function readLabels(csvText) {
+  const [header, ...body] = parseCsv(csvText);
+  const cols = (header || []).map((h) => h.trim().toLowerCase());
+  const fi = cols.indexOf('file'), li = cols.indexOf('label');
+  if (fi < 0 || li < 0) throw new Error(`the first row must be a header with "file" and "label" columns, got "${(header || []).join(',')}"`);
+  return body.map((r, k) => {
+    const label = (r[li] ?? '').trim().toUpperCase();
+    if (label !== 'REAL' && label !== 'FAKE') throw new Error(`row ${k + 2}: label must be REAL or FAKE, got '${r[li] ?? ''}'`);
+    return { file: r[fi] ?? '', label };
+  });
+}
+
 async function evaluate(checker, o) {
   const dir = o.paths[0];
   let rows;
   try {
-    rows = fs.readFileSync(path.join(dir, 'labels.csv'), 'utf8').split(/\r?\n/).slice(1).filter(Boolean)
-      .map((l) => { const [file, label] = l.split(','); return { file, label: label?.trim().toUpperCase() }; });
-  } catch (e) { usage(`cannot read ${path.join(dir, 'labels.csv')}: ${e.message}`); }
-  for (const r of rows) if (r.label !== 'REAL' && r.label !== 'FAKE') usage(`labels.csv: label must be REAL or FAKE, got '${r.label}' for ${r.file}`);
+    rows = readLabels(fs.readFileSync(path.join(dir, 'labels.csv'), 'utf8'));
+  } catch (e) { usage(`${path.join(dir, 'labels.csv')}: ${e.message}`); }
+  if (!rows.length) usage(`${path.join(dir, 'labels.csv')}: no rows to evaluate`);
+  // --scores must be writable before anything is scored; it is written whole at the end.
+  if (o.scores) {
+    try { fs.accessSync(path.dirname(path.resolve(o.scores)), fs.constants.W_OK); } catch (e) { usage(`--scores ${o.scores}: cannot write there (${e.code || e.message})`); }
+  }
+  const root = path.resolve(dir);
   if (!checker.hasClassifier) usage('eval needs a classifier model (models/classifier.dfs)');
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
   const band = bandAt(threshold, checker.band, checker.threshold);
@@ -200,16 +252,19 @@ async function evaluate(checker, o) {
     // file that could not be checked is reported in `errors` and left out of them.
     let s = 0.5;
     try {
-      const r = checker.checkSync(readImageFile(path.join(dir, row.file)), { tiles: o.tiles });
+      const file = path.resolve(root, row.file);
+      // Names stay inside the folder: "../x" or an absolute path is a per-row error.
+      if (!row.file || !file.startsWith(root + path.sep)) throw new DeepfakeShieldError('INVALID_ARGUMENT', `"${row.file}" is not a file inside ${dir}`);
+      const r = checker.checkSync(readImageFile(file), { tiles: o.tiles });
       if (r.fake == null) noFace++; else s = r.fake;
       const v = r.fake == null ? r.verdict : verdictFor(r.fake, threshold, band);
       if (v === 'inconclusive') inconclusive++;
       const top = r.faces.reduce((b, f) => (f.fake != null && (b == null || f.fake > b.fake) ? f : b), null);
-      csv.push(`${row.file},${row.label},${r.fake ?? ''},${r.faces.length},${v ?? ''},${top?.kind ? top.kind.synthetic : ''}`);
+      csv.push(`${csvField(row.file)},${row.label},${r.fake ?? ''},${r.faces.length},${v ?? ''},${top?.kind ? top.kind.synthetic : ''}`);
       scores.push(s);
       labels.push(row.label === 'FAKE' ? 1 : 0);
     } catch (e) {
-      csv.push(`${row.file},${row.label},,,,`);
+      csv.push(`${csvField(row.file)},${row.label},,,,`);
       failed++;
       process.stderr.write(`\n${row.file}: ${e.code || 'READ_FAILED'}: ${e.message}\n`);
     }
@@ -219,7 +274,11 @@ async function evaluate(checker, o) {
     }
   });
   if (process.stderr.isTTY || process.env.DFS_PROGRESS) process.stderr.write('\n');
-  if (o.scores) fs.writeFileSync(o.scores, csv.join('\n') + '\n');
+  if (o.scores) {  // atomically: a reader never sees half a file
+    const tmp = `${o.scores}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, csv.join('\n') + '\n');
+    fs.renameSync(tmp, o.scores);
+  }
   const m = metrics(scores, labels, threshold);
   const out = { dir, ...m, no_face: noFace, inconclusive, band, errors: failed };
   for (const k of ['auc', 'logloss', 'accuracy', 'tpr', 'fpr']) if (out[k] != null) out[k] = r4(out[k]);
@@ -246,7 +305,9 @@ async function main() {
 // Compared as URLs: a path with a space or other escaped character still matches.
 if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
   main().then((code) => process.exit(code), (e) => {
-    process.stderr.write(`deepfake-shield: ${e.code ? e.code + ': ' : ''}${e.message}\n`);
+    // Node's own errors already start with their code ("EACCES: permission denied ..."): once.
+    const prefix = e.code && !String(e.message).startsWith(e.code) ? `${e.code}: ` : '';
+    process.stderr.write(`deepfake-shield: ${prefix}${e.message}\n`);
     process.exit(1);
   });
 }

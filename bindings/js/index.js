@@ -273,13 +273,28 @@ export class Checker {
   }
 }
 
-const NUMBER_OPTIONS = ['minFaceScore', 'maxFaces', 'maxPixels', 'maxBytes'];
+// Each number option: [min, max, integer]. The ranges keep every value exact on the C++ side
+// (maxBytes past 2 GiB used to wrap to "a limit of 0", maxPixels 1e19 to a negative limit).
+const NUMBER_OPTIONS = {
+  minFaceScore: [0, 1, false],
+  maxFaces: [1, 1000, true],
+  maxPixels: [1, 1e12, true],
+  maxBytes: [1, 2147483647, true],
+};
 const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'classify', 'heatmap'];
-// A mistyped option would otherwise silently fall back to its default.
+// A mistyped option name or value would otherwise silently fall back to its default.
 function checkOptionTypes(o) {
-  for (const k of NUMBER_OPTIONS)
-    if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || o[k] < 0))
-      throw new DeepfakeShieldError('INVALID_ARGUMENT', `option ${k} must be a non-negative number`);
+  for (const k of Object.keys(o)) {
+    if (!(k in NUMBER_OPTIONS) && !BOOLEAN_OPTIONS.includes(k)) {
+      throw new DeepfakeShieldError('INVALID_ARGUMENT', `unknown option ${k} (known: ${[...Object.keys(NUMBER_OPTIONS), ...BOOLEAN_OPTIONS].join(', ')})`);
+    }
+  }
+  for (const [k, [lo, hi, int]] of Object.entries(NUMBER_OPTIONS)) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v)))
+      throw new DeepfakeShieldError('INVALID_ARGUMENT', `option ${k} must be ${int ? 'an integer' : 'a number'} from ${lo} to ${hi}, got ${describe(v)} ${typeof v === 'number' ? v : ''}`.trim());
+  }
   for (const k of BOOLEAN_OPTIONS)
     if (o[k] !== undefined && typeof o[k] !== 'boolean')
       throw new DeepfakeShieldError('INVALID_ARGUMENT', `option ${k} must be true or false`);

@@ -186,3 +186,51 @@ test('hostile paths: a FIFO and a device are refused unopened, a folder loop is 
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('labels.csv: quotes, BOM, CR/CRLF line ends; a header is required; names stay inside the folder', async () => {
+  const { parseCsv, readLabels } = await import('../../bin/deepfake-shield.js');
+  assert.deepEqual(parseCsv('\ufefffile,label\r"a,b.jpg",FAKE\r"say ""hi"".png",REAL\r\n\nc.jpg,REAL'),
+    [['file', 'label'], ['a,b.jpg', 'FAKE'], ['say "hi".png', 'REAL'], ['c.jpg', 'REAL']]);
+  assert.deepEqual(readLabels('label,file\nreal,x.jpg\n'), [{ file: 'x.jpg', label: 'REAL' }]);
+  assert.throws(() => readLabels('x.jpg,REAL\ny.jpg,FAKE\n'), /header/);
+  assert.throws(() => readLabels('file,label\nx.jpg,MAYBE\n'), /row 2: label must be REAL or FAKE/);
+  assert.throws(() => parseCsv('file,label\n"x.jpg,REAL\n'), /unterminated/);
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-eval-csv-'));
+  try {
+    const dir = path.join(tmp, 'set');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(tmp, 'outside.bmp'), 'x');
+    fs.writeFileSync(path.join(dir, 'labels.csv'), 'file,label\r../outside.bmp,REAL\r/etc/passwd,FAKE\r');
+    const r = run('eval', dir);
+    assert.equal(r.status, 1);
+    const m = JSON.parse(r.stdout);
+    assert.equal(m.errors, 2);
+    assert.equal(m.n, 0, 'rows that failed are not in the metrics');
+    assert.match(r.stderr, /not a file inside/);
+    // --scores into a folder that does not exist: refused before any image is scored.
+    const bad = run('eval', dir, '--scores', path.join(tmp, 'no/such/dir/s.csv'));
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /cannot write there/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('arguments: "--" ends options, --threshold is parsed strictly, --heatmap needs --json', () => {
+  for (const t of [' ', '0x1', '1e0', '-0.1', '1.5', 'abc']) {
+    const r = run('--threshold', t, 'x.jpg');
+    assert.equal(r.status, 2, `--threshold '${t}'`);
+  }
+  assert.equal(run('--heatmap', 'x.jpg').status, 2);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-cli-dash-'));
+  try {
+    const odd = path.join(tmp, '-odd.bmp');
+    fs.writeFileSync(odd, Buffer.from('not a bmp'));
+    const r = spawnSync(process.execPath, [CLI, '--json', '--', odd], { encoding: 'utf8', cwd: tmp });
+    assert.equal(r.status, 1);
+    assert.equal(JSON.parse(r.stdout).file, odd);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
