@@ -138,6 +138,54 @@ void check_dims(int64_t w, int64_t h, int64_t side_cap, const DecodeLimits& lim)
 uint32_t be32(const uint8_t* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
 }
+uint32_t le32(const uint8_t* p) {
+  return p[0] | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
+// The fewest bytes a file of this format can hold a w x h image in, from each format's best
+// compression: JPEG at least one bit per 8x8 block (a DC code; stb fills what a truncated file
+// lacks with grey), deflate at most 1032:1 on PNG's filtered rows (1 bit per pixel at the
+// least), a 12-bit LZW code at most 4096 GIF pixels, and uncompressed BMP rows exactly. A file
+// under its floor is refused before the decoder allocates w x h pixels: a 634-byte JPEG that
+// declares 10000x10000 is truncated or crafted, and would otherwise pin ~1 GB of memory.
+void check_density(Format f, const uint8_t* d, size_t n, int64_t w, int64_t h) {
+  double need = 0;
+  switch (f) {
+    case Format::kJpeg:
+      need = double((w + 7) / 8) * double((h + 7) / 8) / 8;
+      break;
+    case Format::kPng:
+      need = double(h) * (1 + double(w) / 8) / 1100;
+      break;
+    case Format::kGif:
+      need = double(w) * double(h) * 12 / 8 / 4096;
+      break;
+    case Format::kBmp:
+      if (n >= 34) {
+        const uint32_t off = le32(d + 10), hdr = le32(d + 14);
+        const bool core = hdr == 12;  // BITMAPCOREHEADER: 16-bit sizes, no compression field
+        const uint32_t bpp = core ? d[24] | d[25] << 8 : d[28] | d[29] << 8;
+        const uint32_t comp = core ? 0 : le32(d + 30);
+        if (bpp >= 1 && bpp <= 32 && (comp == 0 || comp == 3 || comp == 6)) {  // uncompressed: exact
+          const double stride = double((w * bpp + 31) / 32 * 4);
+          if (double(off) + stride * double(h) > double(n)) {
+            fail(Code::kCorruptImage, "BMP pixel data is cut short: " + dims_str(w, h) + " at " +
+                                          std::to_string(bpp) + " bits needs " +
+                                          std::to_string(int64_t(off + stride * h)) +
+                                          " bytes, the file has " + std::to_string(n) +
+                                          " (truncated?)");
+          }
+        }
+      }
+      return;
+  }
+  if (double(n) < need) {
+    fail(Code::kCorruptImage, std::string(format_name(f)) + " header declares " + dims_str(w, h) +
+                                  " but the file has only " + std::to_string(n) +
+                                  " bytes, fewer than any encoding of that many pixels needs "
+                                  "(truncated or crafted)");
+  }
+}
 
 std::string stb_reason() {
   const char* r = stbi_failure_reason();
@@ -206,8 +254,9 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   const std::string what = format_name(fmt);
   if (fmt == Format::kJpeg) {
     // Before stbi_info too: stb's header reader already builds Huffman tables.
-    if (const char* why = jpeg_stb_hazard(data, size)) {
-      fail(Code::kCorruptImage, "JPEG: " + std::string(why));
+    bool unsupported = false;
+    if (const char* why = jpeg_stb_hazard(data, size, &unsupported)) {
+      fail(unsupported ? Code::kUnsupportedFormat : Code::kCorruptImage, "JPEG: " + std::string(why));
     }
   }
 
@@ -233,6 +282,11 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
     fail(Code::kCorruptImage, what + " header gives size " + dims_str(hw, hh));
   }
   check_dims(hw, hh, kMaxDecodableSide, limits);
+  // stb addresses its output with an int: past that it is too large, whatever the file holds.
+  if (hw * hh * (fmt == Format::kJpeg ? 3 : 4) > INT_MAX) {
+    fail(Code::kImageTooLarge, what + " image " + dims_str(hw, hh) + " is larger than the decoder can hold");
+  }
+  check_density(fmt, data, size, hw, hh);
 
   if (fmt == Format::kPng) {
     std::string chunk;

@@ -102,13 +102,21 @@ const char* process_marker(Stream& s, int m) {
 
 }  // namespace
 
-const char* jpeg_stb_hazard(const uint8_t* data, size_t size) {
+const char* jpeg_stb_hazard(const uint8_t* data, size_t size, bool* unsupported) {
+  if (unsupported) *unsupported = false;
   Stream s(data, size);
   if (get_marker(s) != 0xD8) return "no start-of-image marker";
 
   // Tables and metadata before the frame header; stb scans over junk between segments.
   int m = get_marker(s);
   while (m != 0xC0 && m != 0xC1 && m != 0xC2) {
+    // Other SOFn: lossless (C3), hierarchical (C5-C7), arithmetic coding (C9-CB, CD-CF).
+    if ((m >= 0xC3 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+      if (unsupported) *unsupported = true;
+      return m == 0xC3 ? "lossless JPEG is not supported"
+             : m >= 0xC9 ? "arithmetic-coded JPEG is not supported"
+                         : "hierarchical JPEG is not supported";
+    }
     if (const char* why = process_marker(s, m)) return why;
     m = get_marker(s);
     while (m == kNoMarker) {
@@ -122,8 +130,10 @@ const char* jpeg_stb_hazard(const uint8_t* data, size_t size) {
 
   // Scans, and the tables that may be redefined between them (progressive JPEGs do).
   m = get_marker(s);
+  int scans = 0;
   while (m != 0xD9) {
     if (m == 0xDA) {
+      if (++scans > kMaxJpegScans) return "more than 150 scans (decoding would take far too long)";
       const int scan_len = s.get16();
       if (scan_len < 8 || scan_len > 14 || scan_len % 2 != 0) return "bad scan header length";
       s.skip(size_t(scan_len - 2));

@@ -13,6 +13,12 @@ namespace dfs {
 // Returns nullptr when the bytes can be handed to stb, else a reason for kCorruptImage. Where the
 // walk shows stb would reject the file anyway, that is reported here too: it keeps the check
 // exact only on the paths stb can complete, which are the only paths that matter.
-const char* jpeg_stb_hazard(const uint8_t* data, size_t size);
+//
+// Also bounds the work: more than kMaxJpegScans scans (each one a pass over every block of its
+// components) is refused, so a small file cannot buy minutes of decoding. *unsupported (when
+// given) is set for arithmetic-coded, lossless and hierarchical JPEGs: valid files that stb
+// does not decode, which are UNSUPPORTED_FORMAT rather than corrupt.
+constexpr int kMaxJpegScans = 150;
+const char* jpeg_stb_hazard(const uint8_t* data, size_t size, bool* unsupported = nullptr);
 
 }  // namespace dfs

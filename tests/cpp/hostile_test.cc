@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../fuzz/fuzz_targets.h"
+#include "core/crc32.h"
 #include "core/status.h"
 #include "models/weights.h"
 #include "pipeline/checker.h"
@@ -71,6 +72,11 @@ Bytes bmp(int w, int h) {
 
 void put_be32(Bytes& b, size_t at, uint32_t v) {
   for (int i = 0; i < 4; i++) b[at + i] = uint8_t(v >> (24 - 8 * i));
+}
+
+// Recomputes the IHDR chunk's CRC after its fields were edited.
+void fix_png_ihdr_crc(Bytes& p) {
+  put_be32(p, 29, dfs::crc32_ieee(p.data() + 12, 17));
 }
 
 // Offset of the first JPEG segment with this marker (at its 0xFF), or npos.
@@ -200,6 +206,69 @@ TEST(Hostile, PastTheDecodersCeilingIsTooLargeNotCorrupt) {
   j[at + 5] = 0x75, j[at + 6] = 0x30, j[at + 7] = 0x75, j[at + 8] = 0x30;  // 30000 x 30000
   EXPECT_EQ(dfs::code_name(check_code(j, "JPEG 30000x30000", opt)), std::string("IMAGE_TOO_LARGE"));
   expect_still_works("30000x30000 headers");
+}
+
+// A file far too small for the size its header declares is refused from the header, before
+// the decoder allocates the pixels (a 634-byte JPEG declaring 10000x10000 used to pin ~1 GB).
+// Truncated BMP rows are corrupt, not silently black. Many scans and arithmetic coding are
+// refused by the JPEG pre-check with their own words.
+TEST(Hostile, DeclaredSizeNeedsTheBytesAndScansAreBounded) {
+  auto code_and_message = [](const Bytes& b) -> std::pair<Code, std::string> {
+    try {
+      checker().check_encoded(b.data(), b.size(), {});
+    } catch (const dfs::Error& e) {
+      return {e.code, e.message};
+    }
+    return {Code::kOk, ""};
+  };
+  Bytes j = jpg(16, 16);
+  const size_t sof = find_segment(j, 0xC0);
+  ASSERT_NE(sof, std::string::npos);
+  j[sof + 5] = 0x27, j[sof + 6] = 0x10, j[sof + 7] = 0x27, j[sof + 8] = 0x10;  // 10000 x 10000
+  auto r = code_and_message(j);
+  EXPECT_EQ(r.first, Code::kCorruptImage);
+  EXPECT_NE(r.second.find("fewer than any encoding"), std::string::npos) << r.second;
+
+  Bytes p = png(4, 4);
+  put_be32(p, 16, 10000);
+  put_be32(p, 20, 10000);
+  fix_png_ihdr_crc(p);
+  r = code_and_message(p);
+  EXPECT_EQ(r.first, Code::kCorruptImage) << r.second;
+  EXPECT_NE(r.second.find("fewer than any encoding"), std::string::npos) << r.second;
+
+  // GIF: logical screen 10000x10000 in 35 bytes.
+  const uint8_t gif[] = {'G', 'I', 'F', '8', '9', 'a', 0x10, 0x27, 0x10, 0x27, 0x80, 0, 0, 0, 0, 0, 255, 255, 255,
+                         0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B};
+  r = code_and_message(Bytes(gif, gif + sizeof gif));
+  EXPECT_EQ(r.first, Code::kCorruptImage) << r.second;
+
+  Bytes b = bmp(32, 32);
+  Bytes cut(b.begin(), b.end() - 100);
+  r = code_and_message(cut);
+  EXPECT_EQ(r.first, Code::kCorruptImage);
+  EXPECT_NE(r.second.find("BMP pixel data is cut short"), std::string::npos) << r.second;
+  EXPECT_EQ(code_and_message(b).first, Code::kOk);
+
+  // Scans past the bound: the first scan repeated (its header and data) 200 times.
+  Bytes base = jpg(16, 16);
+  const size_t sos = find_segment(base, 0xDA);
+  ASSERT_NE(sos, std::string::npos);
+  const Bytes scan(base.begin() + sos, base.end() - 2);  // SOS .. before EOI
+  Bytes many(base.begin(), base.begin() + sos);
+  for (int i = 0; i < 200; i++) many.insert(many.end(), scan.begin(), scan.end());
+  many.push_back(0xFF);
+  many.push_back(0xD9);
+  r = code_and_message(many);
+  EXPECT_EQ(r.first, Code::kCorruptImage);
+  EXPECT_NE(r.second.find("more than 150 scans"), std::string::npos) << r.second;
+
+  Bytes arith = jpg(16, 16);
+  arith[sof + 1] = 0xC9;  // SOF9: arithmetic coding
+  r = code_and_message(arith);
+  EXPECT_EQ(r.first, Code::kUnsupportedFormat);
+  EXPECT_NE(r.second.find("arithmetic-coded"), std::string::npos) << r.second;
+  expect_still_works("declared sizes and scans");
 }
 
 TEST(Hostile, TruncationAtEveryOffsetAndByteFlipsNeverCrash) {
