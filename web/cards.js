@@ -29,7 +29,7 @@ const ms = (t) => `${t < 10 ? t.toFixed(1) : Math.round(t)} ms`;
 export function scoreColour(p, threshold, band) {
   const v = verdictFor(p, threshold, band);
   if (v === 'likely_manipulated') return 'hsl(4 70% 44%)';
-  if (v === 'inconclusive') return 'hsl(34 95% 38%)';
+  if (v === 'inconclusive') return 'hsl(34 100% 30%)';
   return 'hsl(218 35% 42%)';
 }
 

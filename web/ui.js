@@ -87,8 +87,9 @@ export function mountApp(root) {
     view.band = view.modelBand;
     view.trainedOn = i.trainedOn;
     if (i.hasClassifier) {
-      thresholdHelp.textContent = `${thresholdHelp.textContent} Scores from ${pctLabel(view.band[0])} to ` +
-        `${pctLabel(view.band[1])} are shown as inconclusive. Trained on ${i.trainedOn}. ${EVIDENCE_NOTE}`;
+      const band = view.band[0] < view.band[1]
+        ? ` Scores from ${pctLabel(view.band[0])} to ${pctLabel(view.band[1])} (at this setting) are shown as inconclusive.` : '';
+      thresholdHelp.textContent = `${thresholdHelp.textContent}${band} Trained on ${i.trainedOn}. ${EVIDENCE_NOTE}`;
     }
     threshold.value = String(view.threshold);
     thresholdOut.textContent = pctLabel(view.threshold);

@@ -347,3 +347,43 @@ test('formats the module cannot decode (WebP) are decoded by the browser in the 
   [b.x, b.y, b.w, b.h].forEach((v, k) => assert.ok(Math.abs(v - ref[k]) < 6, `box[${k}] ${v} vs ${ref[k]}`));
   await context.close();
 });
+
+// axe-core (the accessibility engine browsers' devtools use) over a page with result cards, in
+// light and dark colour schemes: no serious or critical violation (contrast, labels, roles).
+// The C2PA fixture's card shows its Content Credentials section; the portrait's does not.
+test('accessibility (axe-core) in light and dark mode; the metadata section shows only when there is metadata', { skip, timeout: 180000 }, async () => {
+  const axe = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  for (const colorScheme of ['light', 'dark']) {
+    // bypassCSP: only so that the axe script can be injected into the strict-CSP page.
+    const context = await env.browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme, serviceWorkers: 'block', bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${env.srv.url}/web/`);
+    await waitChecker(page);
+    const files = [photo('lfw-real/real-0000.jpg')];
+    const c2pa = photo('provenance/C.jpg');
+    if (fs.existsSync(c2pa)) files.push(c2pa);
+    await page.setInputFiles('#file', files);
+    await waitCards(page, files.length);
+    const sections = await page.evaluate(() => [...document.querySelectorAll('.card')].map((c) => ({
+      name: c.dataset.name, hidden: c.querySelector('.provenance').hidden, text: c.querySelector('.provenance').textContent,
+      evidence: c.querySelector('.evidence').textContent })));
+    const portrait = sections.find((s) => s.name === 'real-0000.jpg');
+    assert.equal(portrait.hidden, true, 'no metadata, no section');
+    assert.match(portrait.evidence, /evidence, not proof\. The classifier was trained on /);
+    if (files.length > 1) {
+      const signed = sections.find((s) => s.name === 'C.jpg');
+      assert.equal(signed.hidden, false);
+      assert.match(signed.text, /Content Credentials \(C2PA\) manifest in the file \(JPEG APP11, not verified here\)/);
+    }
+    await page.addScriptTag({ content: axe });
+    const result = await page.evaluate(async () => {
+      const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    });
+    const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(serious, [], `${colorScheme}: ${JSON.stringify(serious)}`);
+    if (colorScheme === 'dark') await page.screenshot({ path: artifact('page-dark.png'), fullPage: false });
+    else await page.screenshot({ path: artifact('page-light.png'), fullPage: false });
+    await context.close();
+  }
+});
