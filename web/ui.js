@@ -76,6 +76,9 @@ export function mountApp(root) {
     if (!info) return '';
     const parts = ['Ready. Everything runs on this device; nothing is uploaded.'];
     if (info.threads > 1) parts.push(`Using ${info.threads} threads.`);
+    else if (globalThis.crossOriginIsolated && (navigator.hardwareConcurrency || 1) < 4) {
+      parts.push(`Using one thread: with ${navigator.hardwareConcurrency || 1} hardware threads, several were not reliably faster.`);
+    }
     if (!info.hasClassifier) parts.push('No classifier loaded: faces are found but not scored real or fake.');
     return parts.join(' ');
   };

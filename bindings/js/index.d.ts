@@ -163,6 +163,8 @@ export interface RawModel {
 export declare function createRawModel(model: Uint8Array | ArrayBuffer, options?: Pick<CreateOptions, 'wasm' | 'wasmThreads' | 'threads' | 'fetch' | 'onThreadsFallback'>): Promise<RawModel>;
 
 export const VERDICTS: readonly Verdict[];
+/** threads: 'auto' uses threads only from this many hardware threads up (else one). */
+export const AUTO_MIN_HARDWARE_THREADS: number;
 /** The provenance findings as lines of text ([] when the metadata says nothing). */
 export function provenanceLines(p: Provenance | null): string[];
 export const VERDICT_TEXT: Readonly<Record<Verdict, string>>;
