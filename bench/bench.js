@@ -32,8 +32,9 @@ function parseArgs(argv) {
     else if (a === '--compare') o.compare = path.resolve(argv[++i]);
     else if (a === '--ours') o.ours = path.resolve(argv[++i]);
     else if (a === '--cold') o.cold = Math.max(1, parseInt(argv[++i], 10));
+    else if (a === '--previous-classifier') o.previous = path.resolve(argv[++i]);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/bench.js [--check] [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--cold N] [--compare DIST_DIR] [--ours DIST_DIR]');
+      console.log('usage: node bench/bench.js [--check] [--runs N] [--quick] [--json] [--native] [--only SUBSTRING] [--cold N] [--compare DIST_DIR] [--ours DIST_DIR] [--previous-classifier OLD.dfs]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -153,6 +154,10 @@ async function main() {
     networks.push({ name: 'classifier (models/classifier.dfs)', file: 'models/classifier.dfs', target: { ort: 0.6, tfjs: 0.9 } });
   } else {
     notes.push('models/classifier.dfs absent (still being trained): its row is skipped; EfficientNet-B0 with synthetic weights stands in as the classifier in the end-to-end and cold-start rows.');
+  }
+  // A previous classifier file measured in the same run (old vs new side by side).
+  if (opts.previous) {
+    networks.push({ name: `previous classifier (${path.basename(opts.previous)})`, file: path.relative(ROOT, opts.previous), target: { ort: 0.6, tfjs: 0.9 } });
   }
   const selected = networks.filter((n) => !opts.only || n.name.toLowerCase().includes(opts.only.toLowerCase()));
   const modelBytes = (f) => new Uint8Array(fs.readFileSync(rel(f)));

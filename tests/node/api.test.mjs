@@ -3,6 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import zlibModule from 'node:zlib';
 import path from 'node:path';
 import { createChecker, DeepfakeShieldError } from '../../dist/index.js';
 import { ROOT, SKIP_SHARED, sharedFile } from './helpers.mjs';
@@ -138,4 +139,43 @@ test('with the shipped classifier every face gets a probability (and a heat map 
   const nc = checker.checkSync(sharedFile('testdata/seed-examples/adi_fake.png'), { classify: false });
   assert.equal(nc.fake, null);
   assert.ok(nc.faces.every((f) => f.fake === null));
+});
+
+test('provenance: a C2PA manifest is reported (not verified), plain files say nothing, pixels carry none', { skip: SKIP_SHARED }, () => {
+  const signed = checker.checkSync(sharedFile('testdata/provenance/C.jpg'));
+  assert.deepEqual(signed.provenance.c2pa.present, true);
+  assert.equal(signed.provenance.c2pa.container, 'JPEG APP11');
+  assert.equal(signed.provenance.ai_declared, false);
+  assert.deepEqual(checker.provenance(sharedFile('testdata/provenance/C.jpg')), signed.provenance);
+  const plain = checker.checkSync(sharedFile('testdata/lfw-real/real-0000.jpg'));
+  assert.equal(plain.provenance.c2pa, null);
+  assert.equal(plain.provenance.ai_declared, false);
+  assert.equal(plain.verdict === 'declared_ai', false);
+  // WebP: the module cannot decode it, but its container is still read.
+  const webp = checker.provenance(sharedFile('testdata/provenance/test.webp'));
+  assert.equal(webp.c2pa, null);
+  const px = checker.checkSync({ data: new Uint8Array(8 * 8 * 4), width: 8, height: 8 });
+  assert.equal(px.provenance, null);
+  assert.throws(() => checker.provenance('nope'), (e) => e.code === 'INVALID_ARGUMENT');
+});
+
+test('a PNG whose text chunks name an AI generator is declared_ai whatever the pixels say', () => {
+  // 1x1 RGB PNG with a "parameters" tEXt chunk (what AUTOMATIC1111 writes), CRCs computed here.
+  const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+  const crc = (b) => { let c = 0xffffffff; for (const x of b) c = crcTable[(c ^ x) & 255] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, c]);
+  };
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  const zlib = zlibModule;
+  const idat = zlib.deflateSync(Buffer.from([0, 200, 100, 50]));
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('tEXt', Buffer.from('parameters\0a portrait, Steps: 20, Sampler: Euler a', 'latin1')), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  const r = checker.checkSync(new Uint8Array(png));
+  assert.equal(r.provenance.ai_declared, true);
+  assert.equal(r.provenance.metadata.ai_generator, 'Stable Diffusion (AUTOMATIC1111-style parameters)');
+  assert.equal(r.verdict, 'declared_ai');
 });

@@ -47,23 +47,22 @@ def split(rows):
     return labels, val
 
 
-def cache_paths(size):
-    base = os.path.join(CACHE, f"crops_{size}")
-    return base + ".u8", base + ".json"
-
-
-def build_cache(rows, size, data_dir=DATA, log=print):
-    """Decodes every crop once, resized (Lanczos) to size x size, into a uint8 memmap."""
-    path, meta_path = cache_paths(size)
-    want = {"n": len(rows), "size": size,
+def decode_cache(rows, size, name, data_dir, to_pixels, extra_meta=None, log=print):
+    """Decodes every crop of `rows` (from the tar shards in data_dir) once into a uint8 memmap
+    cache/<name>_<size>.u8 of [N, size, size, 3]; to_pixels(PIL image, row) makes the size x
+    size RGB array. Reused while its .json (count, size, file list, extra_meta) matches."""
+    base = os.path.join(CACHE, f"{name}_{size}")
+    path, meta_path = base + ".u8", base + ".json"
+    want = {"n": len(rows), "size": size, **(extra_meta or {}),
             "files": hashlib.md5("\n".join(r["file"] for r in rows).encode()).hexdigest()}
+    shape = (len(rows), size, size, 3)
     if os.path.exists(meta_path) and os.path.exists(path):
         with open(meta_path) as f:
             if json.load(f) == want:
-                return np.memmap(path, dtype=np.uint8, mode="r", shape=(len(rows), size, size, 3))
+                return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
     os.makedirs(CACHE, exist_ok=True)
     index = {(r["shard"], r["file"]): i for i, r in enumerate(rows)}
-    arr = np.memmap(path + ".tmp", dtype=np.uint8, mode="w+", shape=(len(rows), size, size, 3))
+    arr = np.memmap(path + ".tmp", dtype=np.uint8, mode="w+", shape=shape)
     done = np.zeros(len(rows), dtype=bool)
     t0 = time.time()
     for shard in sorted({r["shard"] for r in rows}):
@@ -73,11 +72,9 @@ def build_cache(rows, size, data_dir=DATA, log=print):
                 if i is None or not m.isfile():
                     continue
                 im = Image.open(io.BytesIO(tar.extractfile(m).read())).convert("RGB")
-                if im.size != (size, size):
-                    im = im.resize((size, size), Image.LANCZOS)
-                arr[i] = np.asarray(im)
+                arr[i] = to_pixels(im, rows[i])
                 done[i] = True
-        log(f"cache {size}: {shard} done, {done.sum()}/{len(rows)} in {time.time() - t0:.0f}s")
+        log(f"cache {name} {size}: {shard} done, {done.sum()}/{len(rows)} in {time.time() - t0:.0f}s")
     if not done.all():
         missing = [rows[i]["file"] for i in np.flatnonzero(~done)[:5]]
         raise RuntimeError(f"{(~done).sum()} manifest files not found in shards, e.g. {missing}")
@@ -86,7 +83,14 @@ def build_cache(rows, size, data_dir=DATA, log=print):
     os.replace(path + ".tmp", path)
     with open(meta_path, "w") as f:
         json.dump(want, f)
-    return np.memmap(path, dtype=np.uint8, mode="r", shape=(len(rows), size, size, 3))
+    return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
+
+
+def build_cache(rows, size, data_dir=DATA, log=print):
+    """DFDC crops, resized (Lanczos) to size x size."""
+    def to_pixels(im, _row):
+        return np.asarray(im if im.size == (size, size) else im.resize((size, size), Image.LANCZOS))
+    return decode_cache(rows, size, "crops", data_dir, to_pixels, log=log)
 
 
 # ---------------------------------------------------------------- augmentation (numpy + PIL)
@@ -327,40 +331,12 @@ def mixed_stored_square(r):
 
 
 def build_mixed_cache(rows, size, data_dir=MIXED, log=print):
-    """faces-mixed crops, re-framed like DFDC stored crops (mixed_stored_square), decoded once
-    into a uint8 memmap of size x size."""
-    base = os.path.join(CACHE, f"mixed_{size}")
-    path, meta_path = base + ".u8", base + ".json"
-    want = {"n": len(rows), "size": size, "box_side": BOX_SIDE, "dy": PRODUCT_DY,
-            "files": hashlib.md5("\n".join(r["file"] for r in rows).encode()).hexdigest()}
-    shape = (len(rows), size, size, 3)
-    if os.path.exists(meta_path) and os.path.exists(path):
-        with open(meta_path) as f:
-            if json.load(f) == want:
-                return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
-    os.makedirs(CACHE, exist_ok=True)
-    index = {(r["shard"], r["file"]): i for i, r in enumerate(rows)}
-    arr = np.memmap(path + ".tmp", dtype=np.uint8, mode="w+", shape=shape)
-    done = np.zeros(len(rows), dtype=bool)
-    for shard in sorted({r["shard"] for r in rows}):
-        with tarfile.open(os.path.join(data_dir, shard)) as tar:
-            for m in tar:
-                i = index.get((shard, m.name))
-                if i is None or not m.isfile():
-                    continue
-                img = np.asarray(Image.open(io.BytesIO(tar.extractfile(m).read())).convert("RGB"))
-                cx, cy, side = mixed_stored_square(rows[i])
-                arr[i] = np.asarray(crop_square(img, cx, cy, side, size, Image.LANCZOS))
-                done[i] = True
-        log(f"mixed cache {size}: {shard} done, {done.sum()}/{len(rows)}")
-    if not done.all():
-        raise RuntimeError(f"{(~done).sum()} faces-mixed files not found in shards")
-    arr.flush()
-    del arr
-    os.replace(path + ".tmp", path)
-    with open(meta_path, "w") as f:
-        json.dump(want, f)
-    return np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
+    """faces-mixed crops, re-framed like DFDC stored crops (mixed_stored_square)."""
+    def to_pixels(im, row):
+        cx, cy, side = mixed_stored_square(row)
+        return np.asarray(crop_square(np.asarray(im), cx, cy, side, size, Image.LANCZOS))
+    return decode_cache(rows, size, "mixed", data_dir, to_pixels,
+                        {"box_side": BOX_SIDE, "dy": PRODUCT_DY}, log=log)
 
 
 class Pools:
