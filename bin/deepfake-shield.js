@@ -130,7 +130,7 @@ async function checkFiles(checker, o) {
     let line;
     try {
       if (item.error) throw item.error;
-      const r = checker.checkSync(readImageFile(item.file), { tiles: o.tiles, heatmap: o.heatmap });
+      const r = await checker.check(readImageFile(item.file), { tiles: o.tiles, heatmap: o.heatmap });
       if (o.json) line = JSON.stringify(resultJson(item.file, r, checker.hasClassifier ? threshold : null, band));
       else {
         const parts = [`${item.file}: ${r.width}x${r.height}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];

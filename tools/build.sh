@@ -26,5 +26,5 @@ cmake --build build-wasm-mt -j"$JOBS" --target dfs_wasm
 mkdir -p dist
 cp build-wasm/deepfake-shield.mjs build-wasm/deepfake-shield.wasm dist/
 cp build-wasm-mt/deepfake-shield-mt.mjs build-wasm-mt/deepfake-shield-mt.wasm build-wasm-mt/deepfake-shield-mt.worker.js dist/
-cp bindings/js/index.js bindings/js/verdict.js bindings/js/index.cjs bindings/js/index.d.ts dist/
+cp bindings/js/index.js bindings/js/verdict.js bindings/js/c2pa.js bindings/js/index.cjs bindings/js/index.d.ts dist/
 echo "build: dist/ ready ($(stat -c %s dist/deepfake-shield.wasm) bytes of wasm)"

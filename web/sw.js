@@ -3,7 +3,7 @@
 const CACHE = 'deepfake-shield-v1';
 const SHELL = [
   './', './index.html', './style.css', './app.js', './ui.js', './cards.js', './client.js', './worker.js', './icon.svg',
-  '../dist/index.js', '../dist/verdict.js', '../dist/deepfake-shield.mjs', '../dist/deepfake-shield.wasm',
+  '../dist/index.js', '../dist/verdict.js', '../dist/c2pa.js', '../dist/deepfake-shield.mjs', '../dist/deepfake-shield.wasm',
   '../models/blazeface_short.dfs', '../models/blazeface_full.dfs',
 ];
 // Not shipped until a trained model exists: cached when present, never required.

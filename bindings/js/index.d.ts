@@ -40,6 +40,8 @@ export interface CheckOptions {
   maxPixels?: number;
   /** Reject encoded files over this many bytes (default 200 MiB). */
   maxBytes?: number;
+  /** check() only: verify a C2PA manifest the file carries (default true; lazily loaded). */
+  verifyC2pa?: boolean;
 }
 
 export interface Heatmap {
@@ -73,7 +75,13 @@ export type Verdict = 'likely_manipulated' | 'inconclusive' | 'no_sign' | 'no_fa
 /** What the file's own metadata says about its origin (absence is never evidence). */
 export interface Provenance {
   /** A C2PA manifest store found in the container (presence; `valid` null = not verified). */
-  c2pa: { present: true; container: string; bytes: number; valid?: boolean | null } | null;
+  c2pa: {
+    present: true; container: string; bytes: number;
+    /** From check() (not checkSync): whether a verifier ran, and what it found. */
+    verified?: boolean; valid?: boolean | null; signer?: string | null; issuer?: string | null;
+    claim_generator?: string | null; actions?: string[]; digital_source_type?: string | null;
+    generative?: boolean; ingredients?: number; trust?: string; errors?: string[];
+  } | null;
   metadata: {
     ai_generator: string | null;
     ai_evidence: string | null;
@@ -163,6 +171,8 @@ export interface RawModel {
 export declare function createRawModel(model: Uint8Array | ArrayBuffer, options?: Pick<CreateOptions, 'wasm' | 'wasmThreads' | 'threads' | 'fetch' | 'onThreadsFallback'>): Promise<RawModel>;
 
 export const VERDICTS: readonly Verdict[];
+/** Verifies a C2PA manifest store in the bytes (see Provenance.c2pa); never rejects. */
+export function verifyC2pa(bytes: Uint8Array | ArrayBuffer): Promise<NonNullable<Provenance['c2pa']>>;
 /** threads: 'auto' uses threads only from this many hardware threads up (else one). */
 export const AUTO_MIN_HARDWARE_THREADS: number;
 /** The provenance findings as lines of text ([] when the metadata says nothing). */

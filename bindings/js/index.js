@@ -2,6 +2,9 @@
 // Loads the WebAssembly module and the models once, then check() any number of images.
 import createDfsModule from './deepfake-shield.mjs';
 import { annotate, DEFAULT_TRAINED_ON } from './verdict.js';
+import { verifyC2pa, mergeC2pa } from './c2pa.js';
+
+export { verifyC2pa } from './c2pa.js';
 
 export {
   VERDICTS, VERDICT_TEXT, EVIDENCE_NOTE, verdictFor, imageVerdictFor, formatScore, detectorText,
@@ -224,7 +227,13 @@ export class Checker {
   async check(input, options = {}) {
     if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
     if (input && typeof Blob !== 'undefined' && input instanceof Blob) input = new Uint8Array(await input.arrayBuffer());
-    return this.checkSync(input, options);
+    const r = this.checkSync(input, options);
+    // Content Credentials found by the container scan: verified here (async, loaded lazily).
+    if (r.provenance?.c2pa && options?.verifyC2pa !== false) {
+      mergeC2pa(r.provenance, await verifyC2pa(toBytes(input)));
+      annotate(r, this.threshold, this.band);
+    }
+    return r;
   }
 
   /** Same as check() for inputs already in memory (not Blob). */
@@ -290,7 +299,7 @@ const NUMBER_OPTIONS = {
   maxPixels: [1, 1e12, true],
   maxBytes: [1, 2147483647, true],
 };
-const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'classify', 'heatmap'];
+const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'classify', 'heatmap', 'verifyC2pa'];
 // A mistyped option name or value would otherwise silently fall back to its default.
 function checkOptionTypes(o) {
   for (const k of Object.keys(o)) {

@@ -179,3 +179,24 @@ test('a PNG whose text chunks name an AI generator is declared_ai whatever the p
   assert.equal(r.provenance.metadata.ai_generator, 'Stable Diffusion (AUTOMATIC1111-style parameters)');
   assert.equal(r.verdict, 'declared_ai');
 });
+
+test('check() verifies Content Credentials: valid, valid with an ingredient, bad signature; never "trusted"', { skip: SKIP_SHARED }, async () => {
+  const got = {};
+  for (const f of ['C.jpg', 'CA.jpg', 'E-sig-CA.jpg']) {
+    got[f] = (await checker.check(sharedFile(`testdata/provenance/${f}`))).provenance.c2pa;
+  }
+  for (const c of Object.values(got)) {
+    assert.equal(c.verified, true, JSON.stringify(c));
+    assert.equal(c.trust, 'signer not checked against a trust list');
+    assert.match(c.signer, /CN=C2PA Signer/);
+  }
+  assert.equal(got['C.jpg'].valid, true);
+  assert.deepEqual(got['C.jpg'].actions, ['c2pa.created']);
+  assert.equal(got['CA.jpg'].valid, true);
+  assert.equal(got['CA.jpg'].ingredients, 1);
+  assert.equal(got['E-sig-CA.jpg'].valid, false);
+  assert.ok(got['E-sig-CA.jpg'].errors.some((e) => /claimSignature\.mismatch/.test(e)), got['E-sig-CA.jpg'].errors.join());
+  // checkSync does not verify (it cannot wait); verifyC2pa: false skips it in check().
+  assert.equal(checker.checkSync(sharedFile('testdata/provenance/C.jpg')).provenance.c2pa.verified, undefined);
+  assert.equal((await checker.check(sharedFile('testdata/provenance/C.jpg'), { verifyC2pa: false })).provenance.c2pa.verified, undefined);
+});
