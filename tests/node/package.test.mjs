@@ -55,7 +55,8 @@ function sameFaces(got, label) {
 test('the tarball holds the runtime and nothing else', { skip }, () => {
   const files = packed.files.map((f) => f.path).sort();
   for (const f of ['package.json', 'bin/deepfake-shield.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts',
-    'dist/deepfake-shield.mjs', 'dist/deepfake-shield.wasm', 'models/blazeface_short.dfs', 'models/blazeface_full.dfs']) {
+    'dist/deepfake-shield.mjs', 'dist/deepfake-shield.wasm', 'dist/verdict.js', 'dist/c2pa.js', 'models/blazeface_short.dfs', 'models/blazeface_full.dfs',
+    'LICENSE', 'models/MODELS.md']) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
   for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|bin\/[\w.-]+|dist\/[\w.-]+|models\/[\w.-]+\.dfs|models\/MODELS\.md)$/, `unexpected file in the package: ${f}`);
