@@ -14,9 +14,8 @@ export const VERDICT_TEXT = Object.freeze({
 
 /** What every verdict carries with it, in every front end. */
 export const EVIDENCE_NOTE = 'A score is evidence, not proof.';
-export const DEFAULT_TRAINED_ON =
-  'DFDC face swaps plus GAN, diffusion, swap and reenactment faces and real photos from 16 ' +
-  'public research sources';
+// For a classifier whose header does not say (provenance.trained_on): no claim beyond this.
+export const DEFAULT_TRAINED_ON = 'research face data (its header does not say which; see models/MODELS.md)';
 
 const clamp01 = (x) => Math.min(Math.max(x, 0), 1);
 
