@@ -223,8 +223,32 @@ def run(val_dir, dfs_path, max_fpr=0.10, write=False, log=print, mixed_dir=None)
     return out
 
 
+REPORT = os.path.join(HERE, "product_report.json")
+
+
+def tables(rep):
+    """Markdown tables of a calibrate_sources report: per fake kind, per real source."""
+    pc = rep["product_calibration"]
+    out = ["| faces-mixed validation fakes vs the pooled faces-mixed validation reals | n fakes | AUC | "
+           "caught at the threshold |", "|---|---:|---:|---:|"]
+    for k in ("gan", "diffusion", "swap", "reenactment"):
+        if f"auc_{k}" in pc:
+            out.append(f"| {k} | {pc[f'n_{k}']} | {pc[f'auc_{k}']:.3f} | {pc[f'tpr_{k}']:.3f} |")
+    out.append(f"| DFDC validation (source videos), real vs fake | {rep['eval']['dfdc']['n']} images | "
+               f"{pc['dfdc_auc']:.3f} | |")
+    out += ["", "| real source (validation groups) | n scored | FPR at the threshold |", "|---|---:|---:|"]
+    for src, (fpr, n) in sorted(pc["fpr_by_real_source"].items(), key=lambda kv: -kv[1][1]):
+        out.append(f"| {src} | {n} | {fpr:.3f} |")
+    lo, hi = pc["inconclusive"]
+    out += ["", f"Threshold {pc['threshold']:.4f} (T {pc['temperature']:.4f}); inconclusive band "
+                f"[{lo:.4f}, {hi:.4f}) holds {pc['inconclusive_frac']:.1%} of the scored validation "
+                f"faces; {pc['n_scored']} scored, {pc['n_no_face']} without a face."]
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--table", action="store_true", help="print the tables of the saved report")
     ap.add_argument("--val-dir", default="/tmp/dfdc-val")
     ap.add_argument("--dfs", default=DEFAULT_DFS)
     ap.add_argument("--mixed-dir", default="/tmp/mixed-val",
@@ -232,10 +256,20 @@ def main():
     ap.add_argument("--max-fpr", type=float, default=0.05)
     ap.add_argument("--write", action="store_true", help="rewrite the .dfs header's calibration")
     a = ap.parse_args()
+    if a.table:
+        with open(REPORT) as f:
+            print(tables(json.load(f)))
+        return 0
     with open(a.dfs, "rb") as f:
         sha_before = hashlib.sha256(f.read()).hexdigest()
     out = run(a.val_dir, a.dfs, a.max_fpr, a.write, mixed_dir=a.mixed_dir or None)
     print(json.dumps(out, indent=1))
+    if a.mixed_dir:
+        print(tables(out))
+    # The committed report describes the shipped file only.
+    if a.write and a.mixed_dir and os.path.abspath(a.dfs) == os.path.abspath(DEFAULT_DFS):
+        out["dfs"] = os.path.relpath(a.dfs, REPO)
+        train_state.save(out, REPORT)
     shipped = os.path.abspath(a.dfs) == os.path.abspath(DEFAULT_DFS)
     st = train_state.load() if a.write and shipped else None
     # Keep state.json's best in step when it described the shipped file we rewrote.
