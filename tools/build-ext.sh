@@ -16,7 +16,7 @@ mkdir -p "$out/web/extension/icons" "$out/dist" "$out/models"
 cp web/ui.js web/cards.js web/client.js web/worker.js web/style.css web/icon.svg "$out/web/"
 cp web/extension/background.js web/extension/result.html web/extension/result.js "$out/web/extension/"
 cp web/extension/icons/icon-*.png "$out/web/extension/icons/"
-cp dist/index.js dist/verdict.js dist/c2pa.js dist/deepfake-shield.mjs dist/deepfake-shield.wasm "$out/dist/"
+cp dist/index.js dist/verdict.js dist/c2pa.js dist/c2pa-verifier.js dist/deepfake-shield.mjs dist/deepfake-shield.wasm "$out/dist/"
 cp models/blazeface_short.dfs models/blazeface_full.dfs "$out/models/"
 if [[ -f models/classifier.dfs ]]; then cp models/classifier.dfs "$out/models/"; fi
 # The manifest carries the package version (Chrome wants 1-4 dot-separated integers).

@@ -12,7 +12,7 @@ done
 rm -rf "$out"
 mkdir -p "$out/web" "$out/dist" "$out/models"
 cp web/index.html web/app.js web/ui.js web/cards.js web/client.js web/worker.js web/sw.js web/style.css web/icon.svg "$out/web/"
-cp dist/index.js dist/verdict.js dist/c2pa.js dist/index.d.ts dist/deepfake-shield.mjs dist/deepfake-shield.wasm "$out/dist/"
+cp dist/index.js dist/verdict.js dist/c2pa.js dist/c2pa-verifier.js dist/index.d.ts dist/deepfake-shield.mjs dist/deepfake-shield.wasm "$out/dist/"
 # The threaded module: used when the host serves the page cross-origin isolated (COOP + COEP).
 for f in dist/deepfake-shield-mt.mjs dist/deepfake-shield-mt.wasm dist/deepfake-shield-mt.worker.js; do
   if [[ -f $f ]]; then cp "$f" "$out/dist/"; fi

@@ -27,4 +27,9 @@ mkdir -p dist
 cp build-wasm/deepfake-shield.mjs build-wasm/deepfake-shield.wasm dist/
 cp build-wasm-mt/deepfake-shield-mt.mjs build-wasm-mt/deepfake-shield-mt.wasm build-wasm-mt/deepfake-shield-mt.worker.js dist/
 cp bindings/js/index.js bindings/js/verdict.js bindings/js/c2pa.js bindings/js/index.cjs bindings/js/index.d.ts dist/
+# The C2PA verifier as one lazily loaded module (pages and the extension have no bundler).
+if [[ -d node_modules/@trustnxt/c2pa-ts && -x node_modules/.bin/esbuild ]]; then
+  node_modules/.bin/esbuild bindings/js/c2pa-entry.js --bundle --format=esm --platform=browser \
+    --minify --legal-comments=eof --log-level=warning --outfile=dist/c2pa-verifier.js
+fi
 echo "build: dist/ ready ($(stat -c %s dist/deepfake-shield.wasm) bytes of wasm)"

@@ -43,7 +43,8 @@ async function check({ id, bytes, heatmap }) {
     const options = { heatmap: !!heatmap && checker.hasHeatmap };
     let result;
     try {
-      result = checker.checkSync(new Uint8Array(bytes), options);
+      // check(), not checkSync(): it also verifies Content Credentials when the file has them.
+      result = await checker.check(new Uint8Array(bytes), options);
     } catch (e) {
       if (e?.code !== 'UNSUPPORTED_FORMAT' || typeof createImageBitmap !== 'function') throw e;
       let pixels;

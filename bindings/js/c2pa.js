@@ -6,14 +6,26 @@
 const GENERATIVE = /\/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia)$/;
 
 let loading = null;
+// dist/c2pa-verifier.js (built by tools/build.sh with esbuild; ~780 KB, fetched only when a
+// file carries a manifest) next to this module, else the installed package.
+async function importVerifier() {
+  try {
+    const b = await import(/* @vite-ignore */ new URL('./c2pa-verifier.js', import.meta.url).href);
+    return { asset: b, jumbf: b, manifest: b };
+  } catch (first) {
+    // Split so bundlers treat it as optional and a plain page never resolves it eagerly.
+    const pkg = '@trustnxt/' + 'c2pa-ts';
+    try {
+      const [asset, jumbf, manifest] = await Promise.all([import(/* @vite-ignore */ `${pkg}/asset`),
+        import(/* @vite-ignore */ `${pkg}/jumbf`), import(/* @vite-ignore */ `${pkg}/manifest`)]);
+      return { asset, jumbf, manifest };
+    } catch {
+      throw first;
+    }
+  }
+}
 function load() {
-  // Split so bundlers treat it as optional and a plain page never tries to resolve it eagerly.
-  const pkg = '@trustnxt/' + 'c2pa-ts';
-  loading ??= Promise.all([
-    import(/* @vite-ignore */ `${pkg}/asset`),
-    import(/* @vite-ignore */ `${pkg}/jumbf`),
-    import(/* @vite-ignore */ `${pkg}/manifest`),
-  ]).then(([asset, jumbf, manifest]) => ({ asset, jumbf, manifest }), (e) => {
+  loading ??= importVerifier().catch((e) => {
     loading = null;
     throw e;
   });
