@@ -603,5 +603,7 @@ TEST(Hostile, FuzzRegressionsReplay) {
     }
   }
   std::printf("[hostile] replayed %d saved fuzz inputs\n", n);
+  // The corpus is committed: replaying nothing means the path or the folder broke.
+  EXPECT_GE(n, 2) << "no saved fuzz inputs were found under tests/corpus/regressions";
   expect_still_works("fuzz regressions");
 }
