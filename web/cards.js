@@ -55,8 +55,9 @@ export function toJson(entry, threshold, band) {
   return resultJson(entry.name, entry.result, threshold, band);
 }
 
-// Attention map as a translucent canvas, stretched from its own range: clear where the model
-// looked least, opaque warm colour where it looked most.
+// Attention map as a translucent canvas, stretched from its own range: clear where the gate was
+// most closed, opaque cyan where it was most open. A neutral colour: it shows where the model
+// looked, not where a face was manipulated, so it must not read as the "manipulated" red.
 function heatmapCanvas(h) {
   const c = el('canvas', { class: 'heat', width: String(h.width), height: String(h.height), 'aria-hidden': 'true' });
   const ctx = c.getContext('2d');
@@ -66,9 +67,9 @@ function heatmapCanvas(h) {
   const span = hi - lo > 1e-6 ? hi - lo : 1;
   for (let i = 0; i < h.data.length; i++) {
     const v = Math.min(1, Math.max(0, (h.data[i] - lo) / span));
-    img.data[i * 4] = 255;
-    img.data[i * 4 + 1] = Math.round(230 * (1 - v) + 40 * v);
-    img.data[i * 4 + 2] = Math.round(60 * (1 - v));
+    img.data[i * 4] = Math.round(40 * (1 - v));
+    img.data[i * 4 + 1] = Math.round(120 + 100 * v);
+    img.data[i * 4 + 2] = 255;
     img.data[i * 4 + 3] = Math.round(190 * v);
   }
   ctx.putImageData(img, 0, 0);
@@ -97,6 +98,7 @@ export function createCard(entry) {
       el('ol', { class: 'faces' }),
       el('section', { class: 'provenance', 'aria-label': 'Content Credentials and metadata', hidden: '' },
         el('h3', { text: 'Content Credentials and metadata' }), el('ul')),
+      el('p', { class: 'heat-legend', text: 'Attention map (cyan = where the classifier weighed the face most, relative to the rest of this face). It shows where the model looked, not what is fake.' }),
       el('p', { class: 'evidence' }),
       el('p', { class: 'timings' })));
   card.dataset.name = entry.name;

@@ -46,7 +46,7 @@ export function mountApp(root) {
       h('div', { class: 'slider' },
         h('label', { for: 'threshold', text: 'Flag as manipulated at' }), threshold, thresholdOut, thresholdHelp),
       h('div', { class: 'buttons' },
-        h('label', { class: 'toggle', id: 'heat-label' }, heat, h('span', { text: 'Heat map' })),
+        h('label', { class: 'toggle', id: 'heat-label' }, heat, h('span', { text: 'Attention map' })),
         exportBtn, clearBtn)),
     h('div', { id: 'status', class: 'status loading', role: 'status', 'aria-live': 'polite' }, progress, statusText),
     cards);

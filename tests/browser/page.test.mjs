@@ -147,7 +147,7 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('card')), true);
   assert.ok((await page.evaluate(() => document.activeElement.getAttribute('aria-label'))).length > 10);
   assert.equal(await page.getByLabel('Flag as manipulated at').getAttribute('id'), 'threshold', 'slider is labelled');
-  assert.equal(await page.getByLabel('Heat map').getAttribute('id'), 'heat', 'toggle is labelled');
+  assert.equal(await page.getByLabel('Attention map').getAttribute('id'), 'heat', 'toggle is labelled');
 
   await page.screenshot({ path: artifact('page-results.png'), fullPage: true });
   // Phone width: one column, nothing wider than the screen.
