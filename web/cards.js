@@ -90,6 +90,8 @@ function place(node, [x, y, w, h], r) {
 export function createCard(entry) {
   const img = el('img', { src: entry.url, alt: entry.name, decoding: 'async' });
   const figure = el('figure', { class: 'shot' }, img);
+  // A file the browser cannot show either (corrupt, not an image): no broken-image icon.
+  img.addEventListener('error', () => { figure.hidden = true; });
   const card = el('article', { class: 'card pending', tabindex: '0' },
     figure,
     el('div', { class: 'card-body' },
@@ -163,7 +165,11 @@ export function relabel(card, entry, view) {
   list.replaceChildren();
   const r = entry.result;
   if (r) {
-    r.faces.forEach((f, i) => {
+    // Most suspicious first; each row keeps its face's number (the tag on the photo) and
+    // highlights that face's box while hovered or focused.
+    const order = r.faces.map((f, i) => i).sort((a, b) => (r.faces[b].fake ?? -1) - (r.faces[a].fake ?? -1));
+    order.forEach((i) => {
+      const f = r.faces[i];
       const colour = scoreColour(f.fake, threshold, band);
       card.querySelectorAll(`[data-face="${i}"]`).forEach((n) => {
         if (n.tagName === 'rect') n.setAttribute('stroke', colour);
@@ -172,9 +178,13 @@ export function relabel(card, entry, view) {
       const fv = faceVerdict(f, threshold, band);
       const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = colour;
-      list.append(el('li', { class: `face ${fv.level}` }, swatch,
+      const li = el('li', { class: `face ${fv.level}`, tabindex: '0' }, swatch,
         el('span', { text: `Face ${i + 1}: ${fv.text}` }),
-        el('span', { class: 'detector', text: ` · ${detectorText(f.score)}` })));
+        el('span', { class: 'detector', text: ` · ${detectorText(f.score)}` }));
+      li.dataset.face = String(i);
+      const mark = (on) => card.querySelectorAll(`rect[data-face="${i}"]`).forEach((n) => n.classList.toggle('hl', on));
+      for (const [ev, on] of [['mouseenter', true], ['mouseleave', false], ['focus', true], ['blur', false]]) li.addEventListener(ev, () => mark(on));
+      list.append(li);
     });
     const t = r.timings;
     card.querySelector('.timings').textContent =

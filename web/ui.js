@@ -135,7 +135,12 @@ export function mountApp(root) {
   }
 
   /** Queues one image; blob is kept for display, bytes (optional ArrayBuffer) go to the worker. */
+  const seenNames = new Map();
   function addBlob(name, blob, bytes = null) {
+    // Two files of one name ("IMG_0001.jpg" from two folders) get told apart: "name (2)".
+    const k = (seenNames.get(name) || 0) + 1;
+    seenNames.set(name, k);
+    if (k > 1) name = `${name} (${k})`;
     const entry = { name, blob, bytes, url: URL.createObjectURL(blob), result: null, error: null };
     entry.card = createCard(entry);
     relabel(entry.card, entry, view);

@@ -66,7 +66,9 @@ export function readCard(page, name) {
       tabindex: card.getAttribute('tabindex'),
       label: card.getAttribute('aria-label'),
       verdict: card.querySelector('.verdict').textContent,
-      faces: [...card.querySelectorAll('.faces li')].map((li) => li.textContent),
+      // In face-number order (the list itself is sorted by score): faces[i] is face i + 1.
+      faces: [...card.querySelectorAll('.faces li')].sort((a, b) => +a.dataset.face - +b.dataset.face).map((li) => li.textContent),
+      faceOrder: [...card.querySelectorAll('.faces li')].map((li) => +li.dataset.face),
       timings: card.querySelector('.timings').textContent,
       viewBox: svg?.getAttribute('viewBox') ?? null,
       // Where the overlay and the photo are drawn: they must coincide for the boxes to be right.

@@ -383,6 +383,21 @@ test('accessibility (axe-core) in light and dark mode; the metadata section show
       // Verified in the page's worker by the lazily loaded dist/c2pa-verifier.js, under the CSP.
       assert.match(signed.text, /Content Credentials \(C2PA\): valid, signed by C2PA Signer \(signer not checked against a trust list\)/);
     }
+    if (colorScheme === 'light') {
+      // Faces listed most suspicious first, each keeping its number; a second file of the same
+      // name gets "(2)"; hovering a row highlights its box.
+      const two = photo('seed-examples/adi_fake.png');
+      await page.setInputFiles('#file', [{ name: 'adi_fake.png', mimeType: 'image/png', buffer: fs.readFileSync(two) },
+        { name: 'real-0000.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(files[0]) }]);
+      await waitCards(page, files.length + 2);
+      const card = await readCard(page, 'adi_fake.png');
+      const want = env.node.checkSync(read(two)).faces.map((f, i) => [f.fake, i]).sort((x, y) => y[0] - x[0]).map(([, i]) => i);
+      assert.ok(want.length >= 2);
+      assert.deepEqual(card.faceOrder, want);
+      assert.ok(await readCard(page, 'real-0000.jpg (2)'), 'the second real-0000.jpg is told apart');
+      await page.hover(`.card[data-name="adi_fake.png"] .faces li[data-face="${want[0]}"]`);
+      assert.equal(await page.evaluate((i) => document.querySelector(`.card[data-name="adi_fake.png"] rect[data-face="${i}"]`).classList.contains('hl'), want[0]), true);
+    }
     await page.addScriptTag({ content: axe });
     const result = await page.evaluate(async () => {
       const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
