@@ -73,6 +73,9 @@ class EfficientNet {
   bool reference_ = false;
 };
 
+// Quarter turns (0..3) that make the face upright from its eye keypoints (0 below 45 degrees).
+int upright_quarter_turns(const Detection& d);
+
 class Classifier {
  public:
   explicit Classifier(const WeightsFile& wf);

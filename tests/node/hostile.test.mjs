@@ -234,7 +234,16 @@ test('out of memory inside wasm is an error, and the instance keeps working', as
   const ref = c.checkSync(small);
   const opt = { maxPixels: 2e9 };
   // 26000x26000 YCbCr: stb allocates three 676 MB planes from the header alone, over the 2 GB cap.
-  const oom = jpeg(8, 8, { headerW: 26000, headerH: 26000 });
+  // Comment segments pad the file past the decoder's bytes-per-pixel floor (1 bit per 8x8
+  // block: 1.3 MB here), which refuses a smaller file as CORRUPT_IMAGE before any allocation.
+  const header = jpeg(8, 8, { headerW: 26000, headerH: 26000 });
+  const com = new Uint8Array(4 + 65533);
+  com.set([0xff, 0xfe, 0xff, 0xff]);
+  const oom = new Uint8Array(header.length + 22 * com.length);
+  oom.set(header.subarray(0, 2));
+  for (let i = 0; i < 22; i++) oom.set(com, 2 + i * com.length);
+  oom.set(header.subarray(2), 2 + 22 * com.length);
+  expectCodeOn(c, () => c.checkSync(header, opt), ['CORRUPT_IMAGE'], 'JPEG 26000x26000 in a few hundred bytes');
   const codes = {};
   codes.jpeg26000 = expectCodeOn(c, () => c.checkSync(oom, opt), ['OUT_OF_MEMORY', 'IMAGE_TOO_LARGE'], 'JPEG 26000x26000');
   const same = (label) => {
