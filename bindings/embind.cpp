@@ -122,6 +122,7 @@ val result_val(const dfs::CheckResult& r) {
     }
     face.set("keypoints", kps);
     face.set("fake", std::isnan(f.fake) ? val::null() : val(f.fake));
+    face.set("rotation", f.turns * 90);  // degrees the crop was turned to make the face upright
     if (!std::isnan(f.synthetic)) {
       val kind = val::object();
       kind.set("synthetic", f.synthetic);

@@ -62,6 +62,8 @@ export interface Face {
   keypoints: [number, number][];
   /** Probability the face is manipulated, in [0, 1]; null when no classifier is loaded. */
   fake: number | null;
+  /** Degrees (0, 90, 180, 270) the face's crop was turned to make it upright before scoring. */
+  rotation: number;
   /** Which kind of fake is likelier (models with a kind head), else null. */
   kind: { synthetic: number; swap: number } | null;
   /** The verdict at the checker's threshold and the model's inconclusive band. */

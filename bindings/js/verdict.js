@@ -170,6 +170,7 @@ export function resultJson(file, r, threshold, band) {
       box: clampBox(f.box), score: r4(f.score), keypoints: f.keypoints.map((k) => k.map(r1)),
       fake: f.fake == null ? null : r4(f.fake),
       kind: f.kind ? { synthetic: r4(f.kind.synthetic), swap: r4(f.kind.swap) } : null,
+      rotation: f.rotation ?? 0,
       verdict: verdictFor(f.fake, threshold, band),
       ...(f.heatmap ? { heatmap: { width: f.heatmap.width, height: f.heatmap.height, data: Array.from(f.heatmap.data, r4) } } : {}),
     })),

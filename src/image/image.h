@@ -67,4 +67,8 @@ enum class Border { kFill, kMirror };
 void resample_region(const Image& img, float x, float y, float w, float h, int out_w, int out_h,
                      float fill, float* out, Border border = Border::kFill);
 
+// Turns a square n x n image of c interleaved floats by k quarter turns (0..3): a direction at
+// angle a (image coordinates, y down) ends at a - k * 90 degrees. dst must not alias src.
+void turn_square(const float* src, float* dst, int n, int c, int k);
+
 }  // namespace dfs

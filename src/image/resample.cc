@@ -169,4 +169,19 @@ void resample_region(const Image& img, float x, float y, float w, float h, int o
   }
 }
 
+void turn_square(const float* src, float* dst, int n, int c, int k) {
+  k = ((k % 4) + 4) % 4;
+  for (int y = 0; y < n; y++)
+    for (int x = 0; x < n; x++) {
+      // One turn: dst(x, y) = src(n-1-y, x); k turns compose it k times.
+      int sx = x, sy = y;
+      for (int t = 0; t < k; t++) {
+        const int px = sx;
+        sx = n - 1 - sy;
+        sy = px;
+      }
+      for (int ch = 0; ch < c; ch++) dst[(size_t(y) * n + x) * c + ch] = src[(size_t(sy) * n + sx) * c + ch];
+    }
+}
+
 }  // namespace dfs

@@ -222,31 +222,6 @@ float EfficientNet::forward(const Probe* probe) {
   return logit;
 }
 
-// Quarter turns (0..3) that bring a face's eye line level: the subject's right eye -> left eye
-// vector points along +x on an upright face. 0 for rolls under 45 degrees, so upright faces,
-// all of training and validation, are untouched; a photo turned on its side (no EXIF) is not.
-int upright_quarter_turns(const Detection& d) {
-  const float vx = d.kp[1][0] - d.kp[0][0], vy = d.kp[1][1] - d.kp[0][1];
-  if (!(vx * vx + vy * vy > 1e-6f)) return 0;
-  const int k = int(std::lround(std::atan2(vy, vx) / 1.5707963267948966));  // -2..2
-  return ((k % 4) + 4) % 4;
-}
-
-// Turns a square n x n HWC image by k quarter turns so that a direction at angle a (image
-// coordinates, y down) ends at a - k * 90 degrees: dst(x, y) = src(n-1-y, x) once per turn.
-static void turn_square(const float* src, float* dst, int n, int c, int k) {
-  for (int y = 0; y < n; y++)
-    for (int x = 0; x < n; x++) {
-      int sx = x, sy = y;
-      for (int t = 0; t < k; t++) {  // undo one turn at a time: (x, y) came from (n-1-y, x)
-        const int px = sx;
-        sx = n - 1 - sy;
-        sy = px;
-      }
-      for (int ch = 0; ch < c; ch++) dst[(size_t(y) * n + x) * c + ch] = src[(size_t(sy) * n + sx) * c + ch];
-    }
-}
-
 // Mirrors each row of an HWC image in place (left <-> right).
 static void mirror_rows(float* img, int h, int w, int c) {
   for (int y = 0; y < h; y++) {
@@ -296,7 +271,8 @@ Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
 }
 
 float Classifier::classify_face(const Image& img, const Detection& d, std::vector<float>* heat,
-                                int* heat_w, int* heat_h, float crop[4], float* synthetic) {
+                                int* heat_w, int* heat_h, float crop[4], float* synthetic,
+                                int turns) {
   // Square crop centered on the box, each side widened by `margin` of the box's larger side.
   float side = std::max(d.w, d.h) * (1 + 2 * margin_);
   float cx = d.x + d.w / 2, cy = d.y + d.h / 2;
@@ -307,7 +283,7 @@ float Classifier::classify_face(const Image& img, const Detection& d, std::vecto
   resample_region(img, crop[0], crop[1], side, side, W, H, 0.f, rgb_.data(), border_);
   // A face on its side (the photo rotated without EXIF) is turned upright first: the model only
   // ever saw upright faces, and scored them 0.3-0.4 apart from the same face turned 90 degrees.
-  const int turns = W == H ? upright_quarter_turns(d) : 0;
+  turns = W == H ? ((turns % 4) + 4) % 4 : 0;
   if (turns) {
     std::vector<float> turned(rgb_.size());
     turn_square(rgb_.data(), turned.data(), W, 3, turns);

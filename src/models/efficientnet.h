@@ -73,17 +73,15 @@ class EfficientNet {
   bool reference_ = false;
 };
 
-// Quarter turns (0..3) that make the face upright from its eye keypoints (0 below 45 degrees).
-int upright_quarter_turns(const Detection& d);
-
 class Classifier {
  public:
   explicit Classifier(const WeightsFile& wf);
   // P(fake) for one detected face; fills the attention map (if any and heat != null) and the
   // square crop used (x, y, side, side) in source pixels. With a kind head, *synthetic gets
   // P(whole face generated | fake) (else NaN): the rest is "replaced" (swap, reenactment).
+  // turns: quarter turns (turn_square) that make the face upright; the heat map is turned back.
   float classify_face(const Image& img, const Detection& d, std::vector<float>* heat, int* heat_w,
-                      int* heat_h, float crop[4], float* synthetic = nullptr);
+                      int* heat_h, float crop[4], float* synthetic = nullptr, int turns = 0);
   float threshold() const { return threshold_; }
   // The inconclusive band [lo, hi] around the threshold (calibration.inconclusive; a model
   // without one has lo = hi = threshold).

@@ -18,12 +18,14 @@ struct CheckOptions {
   DecodeLimits limits;
   bool classify = true;
   bool heatmap = false;
+  bool upright = true;  // turn faces on their side upright before classifying
 };
 
 struct FaceResult {
   Detection det;                  // source pixels
   float fake = NAN;               // P(manipulated) in [0,1]; NaN when no classifier is loaded
   float synthetic = NAN;          // P(whole face generated | manipulated); NaN without a kind head
+  int turns = 0;                  // quarter turns applied to the crop to make the face upright
   int heat_w = 0, heat_h = 0;     // attention map over the classifier's crop, when it has one
   std::vector<float> heat;
   float crop[4] = {0, 0, 0, 0};   // the square crop (x, y, side, side) the classifier saw
@@ -57,7 +59,16 @@ class Checker {
                          const CheckOptions& opt);
   CheckResult check_image(const Image& img, const CheckOptions& opt);
 
+  // Quarter turns (0..3, turn_square) that make this face upright: the short-range detector is
+  // run on the face's square neighbourhood turned each way and the most confident turn wins,
+  // if it clearly beats upright. BlazeFace's keypoints cannot tell: it regresses them as if
+  // the face were upright.
+  int upright_turns(const Image& img, const Detection& d);
+
  private:
+  // Scores a face on its side in its neighbourhood turned upright and re-detected there (fills
+  // fake, synthetic and crop; no heat map). False when the turned face is not found again.
+  bool classify_turned(const Image& img, const Detection& d, int turns, FaceResult* f);
   std::unique_ptr<FaceDetector> short_, full_;
   std::unique_ptr<Classifier> classifier_;
 };

@@ -131,7 +131,7 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
     assert.equal(row.faces.length, expected.faces.length);
     row.faces.forEach((f, i) => {
       // The page asks for heat maps whenever the model has attention, as the CLI's --heatmap does.
-      assert.deepEqual(Object.keys(f), ['box', 'score', 'keypoints', 'fake', 'kind', 'verdict', ...(env.node.hasHeatmap ? ['heatmap'] : [])]);
+      assert.deepEqual(Object.keys(f), ['box', 'score', 'keypoints', 'fake', 'kind', 'rotation', 'verdict', ...(env.node.hasHeatmap ? ['heatmap'] : [])]);
       if (env.node.hasHeatmap) assert.equal(f.heatmap.data.length, f.heatmap.width * f.heatmap.height);
       f.box.forEach((v, k) => assert.ok(Math.abs(v - expected.faces[i].box[k]) <= 0.051, `${row.file} box`));
       assert.ok(Math.abs(f.score - expected.faces[i].score) <= 5e-5);

@@ -254,12 +254,11 @@ TEST(EfficientNetClassifier, KindHeadNeedsItsTensors) {
   EXPECT_TRUE(std::isnan(synthetic));
 }
 
-// A face turned on its side (the photo rotated by a quarter turn without EXIF) is turned upright
-// from its eye keypoints before classifying: the score equals the upright photo's, for every
-// quarter turn; a slightly tilted face (under 45 degrees) is not turned.
-TEST(EfficientNetClassifier, FacesOnTheirSideAreTurnedUpright) {
+// Scoring with `turns` quarter turns equals scoring the photo turned back by the same amount:
+// the crop is turned before the network sees it (and the heat map turned back after).
+TEST(EfficientNetClassifier, TurnsMakeTheCropUpright) {
   Golden g;
-  if (!load_golden("effnet_w025_synth", &g)) GTEST_FAIL() << "golden model missing";
+  if (!load_golden("effnet_b4att_synth", &g)) GTEST_FAIL() << "golden model missing";
   WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
   Classifier c(wf);
   const int n = 160;
@@ -272,8 +271,7 @@ TEST(EfficientNetClassifier, FacesOnTheirSideAreTurnedUpright) {
         img.rgb[(size_t(y) * n + x) * 3 + ch] = uint8_t((x * 3 + y * y / 9 + ch * 70 + (x * y) / 13) & 255);
   Detection d{};
   d.x = 40, d.y = 44, d.w = d.h = 72;
-  const float eyes[2][2] = {{60, 70}, {92, 70}};  // subject's right eye on the image's left
-  // One quarter turn clockwise (y down): (x, y) -> (n-1-y, x), boxes and keypoints alike.
+  // One quarter turn clockwise (y down): (x, y) -> (n-1-y, x), the box with it.
   auto turn = [&](const Image& a, Detection det) {
     Image b;
     b.w = a.h, b.h = a.w;
@@ -285,32 +283,28 @@ TEST(EfficientNetClassifier, FacesOnTheirSideAreTurnedUpright) {
     Detection t = det;
     t.x = float(a.h) - (det.y + det.h);
     t.y = det.x;
-    t.w = det.h, t.h = det.w;
-    for (int k = 0; k < 6; k++) {
-      t.kp[k][0] = float(a.h - 1) - det.kp[k][1];
-      t.kp[k][1] = det.kp[k][0];
-    }
     return std::make_pair(b, t);
   };
-  for (int k = 0; k < 2; k++) d.kp[k][0] = eyes[k][0], d.kp[k][1] = eyes[k][1];
-  EXPECT_EQ(upright_quarter_turns(d), 0);
   float crop[4];
-  const float p0 = c.classify_face(img, d, nullptr, nullptr, nullptr, crop);
+  std::vector<float> h0, hq;
+  int w0 = 0, hh0 = 0, wq = 0, hhq = 0;
+  const float p0 = c.classify_face(img, d, &h0, &w0, &hh0, crop);
   auto logit = [](float p) { return std::log(double(p) / (1.0 - double(p))); };
   Image im = img;
   Detection dt = d;
   for (int q = 1; q <= 3; q++) {
     std::tie(im, dt) = turn(im, dt);
-    EXPECT_EQ(upright_quarter_turns(dt), q) << q;
-    const float pq = c.classify_face(im, dt, nullptr, nullptr, nullptr, crop);
+    // The photo turned q times clockwise; q turns of the crop bring it back.
+    const float pq = c.classify_face(im, dt, &hq, &wq, &hhq, crop, nullptr, q);
     EXPECT_NEAR(logit(pq), logit(p0), 2e-3) << q << " quarter turns";
+    const float raw = c.classify_face(im, dt, nullptr, nullptr, nullptr, crop);
+    EXPECT_GT(std::fabs(logit(raw) - logit(p0)), 1e-3) << "the test image is not symmetric under turns";
+    // The heat map comes back in the turned photo's orientation: h0 turned q times.
+    ASSERT_EQ(hq.size(), h0.size());
+    std::vector<float> want(h0.size());
+    turn_square(h0.data(), want.data(), w0, 1, (4 - q) % 4);
+    double worst = 0;
+    for (size_t i = 0; i < want.size(); i++) worst = std::max(worst, double(std::fabs(want[i] - hq[i])));
+    EXPECT_LT(worst, 1e-3) << q;
   }
-  // Without the keypoints' help (eyes level in the turned photo) the score differs: the test
-  // image is not symmetric under turns, so the equality above is the turning's doing.
-  std::tie(im, dt) = turn(img, d);
-  for (int k = 0; k < 2; k++) dt.kp[k][0] = eyes[k][0], dt.kp[k][1] = eyes[k][1];
-  EXPECT_GT(std::fabs(logit(c.classify_face(im, dt, nullptr, nullptr, nullptr, crop)) - logit(p0)), 1e-3);
-  Detection tilt = d;
-  tilt.kp[1][1] = 70 + 20;  // 32 px across, 20 down: 32 degrees
-  EXPECT_EQ(upright_quarter_turns(tilt), 0);
 }
