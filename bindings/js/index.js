@@ -48,8 +48,14 @@ async function loadBytes(location, fetchFn, onProgress, label) {
     onProgress?.({ file: label, loaded: buf.length, total: buf.length });
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
-  const res = await (fetchFn || fetch)(url.href);
-  if (!res.ok) throw new DeepfakeShieldError('LOAD_FAILED', `could not load ${url.href}: HTTP ${res.status}`);
+  let res;
+  try {
+    res = await (fetchFn || fetch)(url.href);
+  } catch (e) {
+    // A network error or a custom fetch that throws: the same code as an HTTP error.
+    throw new DeepfakeShieldError('LOAD_FAILED', `could not load ${url.href}: ${e?.message || e}`);
+  }
+  if (!res || !res.ok) throw new DeepfakeShieldError('LOAD_FAILED', `could not load ${url.href}: HTTP ${res?.status}`);
   const total = Number(res.headers.get('content-length')) || 0;
   if (!res.body || !onProgress) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
@@ -77,6 +83,17 @@ function toBytes(x) {
     return x.buffer.byteLength ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : new Uint8Array(0);
   }
   return null;
+}
+
+// "\0asm": anything else (an HTML page a dev server sent for an unknown path, a 404 text) would
+// otherwise surface as a bare WebAssembly RuntimeError.
+function checkWasm(bytes, where) {
+  if (!(bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d)) {
+    const head = new TextDecoder().decode(bytes.subarray(0, 40)).replace(/\s+/g, ' ').trim();
+    throw new DeepfakeShieldError('LOAD_FAILED', `${where} is not a WebAssembly module (it starts "${head}"; ` +
+      'a server that answers unknown paths with an HTML page? pass options.wasm)');
+  }
+  return bytes;
 }
 
 function unwrap(r) {
@@ -118,22 +135,41 @@ async function instantiate(options) {
   if (threads > 1 && threadsAvailable()) {
     try {
       const wasmLoc = options.wasmThreads ?? new URL('./deepfake-shield-mt.wasm', import.meta.url);
-      const wasmBinary = toBytes(wasmLoc) ??
-        await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield-mt.wasm');
-      // Not bundled: the module starts its workers from its own URL (deepfake-shield-mt.worker.js).
-      const url = new URL('./deepfake-shield-mt.mjs', import.meta.url).href;
-      const { default: createMt } = await import(/* @vite-ignore */ url);
-      const Module = await createMt({ wasmBinary });
-      Module.setThreads(threads);
-      return Module;
+      const load = async () => {
+        const wasmBinary = checkWasm(toBytes(wasmLoc) ??
+          await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield-mt.wasm'), String(wasmLoc));
+        // Not bundled: the module starts its workers from its own URL (deepfake-shield-mt.worker.js).
+        const url = new URL('./deepfake-shield-mt.mjs', import.meta.url).href;
+        const { default: createMt } = await import(/* @vite-ignore */ url);
+        const Module = await createMt({ wasmBinary });
+        Module.setThreads(threads);
+        return Module;
+      };
+      // A host whose threaded files hang (a bundler that did not emit the worker) must not hang
+      // the checker: past the timeout, one thread.
+      let timer;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new DeepfakeShieldError('LOAD_FAILED',
+          `the threaded module did not start within ${THREADS_TIMEOUT_MS / 1000} s`)), THREADS_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([load(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (e) {
       // A host that lacks the threaded files still gets a working (single-thread) checker.
       options.onThreadsFallback?.(e);
     }
   }
   const wasmLoc = options.wasm ?? new URL('./deepfake-shield.wasm', import.meta.url);
-  const wasmBinary = toBytes(wasmLoc) ?? await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield.wasm');
-  return createDfsModule({ wasmBinary });
+  const wasmBinary = checkWasm(toBytes(wasmLoc) ??
+    await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield.wasm'), String(wasmLoc));
+  try {
+    return await createDfsModule({ wasmBinary });
+  } catch (e) {
+    throw new DeepfakeShieldError('LOAD_FAILED', `${String(wasmLoc)} could not be instantiated: ${e?.message || e}`);
+  }
 }
 
 // The threaded module keeps its workers until told otherwise: a disposed checker stops its
@@ -171,7 +207,12 @@ export async function createRawModel(modelBytes, options = {}) {
  *   wasmThreads: location of deepfake-shield-mt.wasm (default: next to this module)
  *   onThreadsFallback(error): called when the threaded module could not be loaded
  */
+const THREADS_TIMEOUT_MS = 15000;
+
 export async function createChecker(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new DeepfakeShieldError('INVALID_ARGUMENT', `createChecker options must be an object, got ${describe(options)}`);
+  }
   const { onProgress } = options;
   const Module = await instantiate(options);
   const native = new Module.Checker();

@@ -344,3 +344,23 @@ test('the CLI reports the same codes in --json', () => {
   });
   assert.equal(lines.at(-1).error.code, 'READ_FAILED');
 });
+
+test('every load failure is LOAD_FAILED naming what failed; bad options are INVALID_ARGUMENT', async () => {
+  const fail = async (opts, code, re, label) => {
+    await assert.rejects(createChecker(opts), (e) => {
+      assert.ok(e instanceof DeepfakeShieldError, `${label}: ${e}`);
+      assert.equal(e.code, code, `${label}: ${e.message}`);
+      if (re) assert.match(e.message, re, label);
+      return true;
+    });
+  };
+  // What a dev server sends for a path it does not know: an HTML page instead of the wasm.
+  await fail({ wasm: new TextEncoder().encode('<!doctype html><html><body>app</body></html>') }, 'LOAD_FAILED', /not a WebAssembly module.*<!doctype html>/, 'HTML as wasm');
+  await fail({ wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 99, 99]) }, 'LOAD_FAILED', /could not be instantiated/, 'broken wasm');
+  await fail({ models: { detectorShort: 'http://127.0.0.1:9/nothing.dfs' }, fetch: async () => { throw new TypeError('fetch failed'); } },
+    'LOAD_FAILED', /http:\/\/127\.0\.0\.1:9\/nothing\.dfs: fetch failed/, 'a throwing fetch');
+  await fail({ models: { detectorShort: 'http://127.0.0.1:9/nothing.dfs' }, fetch: async () => ({ ok: false, status: 404 }) },
+    'LOAD_FAILED', /nothing\.dfs: HTTP 404/, 'HTTP 404');
+  await fail(null, 'INVALID_ARGUMENT', /options must be an object/, 'createChecker(null)');
+  await fail('fast', 'INVALID_ARGUMENT', /options must be an object/, 'createChecker("fast")');
+});
