@@ -13,6 +13,7 @@
 #include "core/parallel.h"
 #include "core/status.h"
 #include "models/efficientnet.h"
+#include "pipeline/classifier.h"
 #include "pipeline/checker.h"
 
 using emscripten::val;

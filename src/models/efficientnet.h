@@ -1,18 +1,14 @@
-// EfficientNet (B0..B4 by compound scaling, optional AutoAtt attention) and the face classifier
-// built on it: crop with margin, resize, normalize, forward, calibrated sigmoid.
+// EfficientNet (B0..B4 by compound scaling, optional AutoAtt attention, optional kind head).
 #pragma once
 #include <string>
 #include <vector>
 
 #include "core/tensor.h"
-#include "image/image.h"
 #include "kernels/kernels.h"
 #include "models/blazeface.h"  // Probe
 #include "models/weights.h"
 
 namespace dfs {
-
-struct Detection;
 
 struct EffNetBlockCfg {
   int expand, k, stride, cin, cout, cse;
@@ -71,34 +67,6 @@ class EfficientNet {
   AlignedBuf buf_[4];
   int att_h_ = 0, att_w_ = 0;
   bool reference_ = false;
-};
-
-class Classifier {
- public:
-  explicit Classifier(const WeightsFile& wf);
-  // P(fake) for one detected face; fills the attention map (if any and heat != null) and the
-  // square crop used (x, y, side, side) in source pixels. With a kind head, *synthetic gets
-  // P(whole face generated | fake) (else NaN): the rest is "replaced" (swap, reenactment).
-  // turns: quarter turns (turn_square) that make the face upright; the heat map is turned back.
-  float classify_face(const Image& img, const Detection& d, std::vector<float>* heat, int* heat_w,
-                      int* heat_h, float crop[4], float* synthetic = nullptr, int turns = 0);
-  float threshold() const { return threshold_; }
-  // The inconclusive band [lo, hi] around the threshold (calibration.inconclusive; a model
-  // without one has lo = hi = threshold).
-  float band_lo() const { return band_lo_; }
-  float band_hi() const { return band_hi_; }
-  bool tta_flip() const { return tta_flip_; }
-  EfficientNet& net() { return net_; }
-  const Json& header() const { return header_; }
-
- private:
-  Json header_;
-  EfficientNet net_;
-  InputNorm norm_;
-  float margin_, temperature_, threshold_, band_lo_, band_hi_;
-  Border border_ = Border::kFill;
-  bool tta_flip_ = false;
-  std::vector<float> rgb_;
 };
 
 }  // namespace dfs

@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "models/efficientnet.h"
+#include "pipeline/classifier.h"
 
 namespace dfs {
 

@@ -11,7 +11,7 @@
 
 namespace dfs {
 
-class Classifier;  // src/models/efficientnet.h
+class Classifier;  // src/pipeline/classifier.h
 
 struct CheckOptions {
   DetectOptions detect;

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "image/image.h"
 #include "models/efficientnet.h"
+#include "pipeline/classifier.h"
 #include "pipeline/detect.h"
 #include "test_util.h"
 

@@ -19,6 +19,7 @@
 #include "image/image.h"
 #include "models/blazeface.h"
 #include "models/efficientnet.h"
+#include "pipeline/classifier.h"
 #include "models/weights.h"
 #include "pipeline/checker.h"
 #include "pipeline/detect.h"
