@@ -88,14 +88,18 @@ function place(node, [x, y, w, h], r) {
  * Call relabel(card, entry, view) after a result arrives or the threshold changes.
  */
 export function createCard(entry) {
-  const img = el('img', { src: entry.url, alt: entry.name, decoding: 'async' });
+  const img = el('img', { alt: entry.name, decoding: 'async' });
+  if (entry.url) img.src = entry.url;
   const figure = el('figure', { class: 'shot' }, img);
   // A file the browser cannot show either (corrupt, not an image): no broken-image icon.
   img.addEventListener('error', () => { figure.hidden = true; });
+  if (!entry.url) figure.hidden = true;
   const card = el('article', { class: 'card pending', tabindex: '0' },
     figure,
     el('div', { class: 'card-body' },
-      el('h2', { class: 'name', text: entry.name, title: entry.name }),
+      el('div', { class: 'card-head' },
+        el('h2', { class: 'name', text: entry.name, title: entry.name }),
+        el('button', { class: 'remove quiet', type: 'button', 'aria-label': `Remove ${entry.name}`, title: 'Remove', text: '×' })),
       el('p', { class: 'verdict', role: 'status' }),
       el('ol', { class: 'faces' }),
       el('section', { class: 'provenance', 'aria-label': 'Content Credentials and metadata', hidden: '' },

@@ -123,7 +123,7 @@ export function mountApp(root) {
       entry.error = { code: e.code || 'READ_FAILED', message: e.message };
     }
     batch.done++;
-    relabel(entry.card, entry, view);
+    if (!entry.removed) relabel(entry.card, entry, view);
     refreshButtons();
     if (batch.done === batch.total) {
       const n = entries.filter((e) => e.result || e.error).length;
@@ -146,6 +146,7 @@ export function mountApp(root) {
     relabel(entry.card, entry, view);
     cards.prepend(entry.card);
     entries.push(entry);
+    attachRemove(entry);
     batch.total++;
     if (batch.done === 0 && batch.total === 1) setStatus(info ? 'Checking…' : 'Waiting for the checker to load…', info ? 'busy' : 'loading', null);
     queue = queue.then(() => run(entry));
@@ -153,12 +154,37 @@ export function mountApp(root) {
     return entry;
   }
 
+  // Each card's remove button: the card, its object URL and its entry go (a check still queued
+  // for it finishes and is dropped).
+  function attachRemove(entry) {
+    entry.card.querySelector('.remove').addEventListener('click', () => {
+      const i = entries.indexOf(entry);
+      if (i >= 0) entries.splice(i, 1);
+      entry.removed = true;
+      URL.revokeObjectURL(entry.url);
+      entry.card.remove();
+      refreshButtons();
+      pick.focus();
+    });
+  }
+
+  // A file the page cannot read gets its own card saying so, next to the others (not a line at
+  // the top of the page that scrolls out of view).
+  function addRejected(f) {
+    const entry = { name: f.name || 'file', url: '', result: null,
+      error: { code: 'UNSUPPORTED_FORMAT', message: `not an image this page can read (${f.type || 'unknown type'})` } };
+    entry.card = createCard(entry);
+    relabel(entry.card, entry, view);
+    cards.prepend(entry.card);
+    entries.push(entry);
+    attachRemove(entry);
+    refreshButtons();
+    return entry;
+  }
+
   function addFiles(list) {
     const files = imageFiles(list);
-    if (!files.length) {
-      if (list && list.length) setStatus('Those are not images this page can read.', 'error', 0);
-      return [];
-    }
+    for (const f of [...(list || [])]) if (f && !files.includes(f)) addRejected(f);
     return files.map((f) => addBlob(f.name || `image ${entries.length + 1}`, f));
   }
 

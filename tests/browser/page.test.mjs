@@ -395,6 +395,15 @@ test('accessibility (axe-core) in light and dark mode; the metadata section show
       assert.ok(want.length >= 2);
       assert.deepEqual(card.faceOrder, want);
       assert.ok(await readCard(page, 'real-0000.jpg (2)'), 'the second real-0000.jpg is told apart');
+      // A file that is not an image gets its own card saying so; a card's remove button removes it.
+      await page.setInputFiles('#file', [{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }]);
+      const rejected = await readCard(page, 'notes.txt');
+      assert.ok(rejected.classes.includes('error'), rejected.classes.join(' '));
+      assert.match(rejected.verdict, /not an image this page can read \(text\/plain\)/);
+      const before = await page.locator('.card').count();
+      await page.click('.card[data-name="notes.txt"] button.remove');
+      assert.equal(await page.locator('.card').count(), before - 1);
+      assert.equal(await readCard(page, 'notes.txt'), null);
       await page.hover(`.card[data-name="adi_fake.png"] .faces li[data-face="${want[0]}"]`);
       assert.equal(await page.evaluate((i) => document.querySelector(`.card[data-name="adi_fake.png"] rect[data-face="${i}"]`).classList.contains('hl'), want[0]), true);
     }
