@@ -6,15 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import {
   createChecker, DeepfakeShieldError, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
-  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE,
+  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore,
 } from '../dist/index.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
-const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] PATH...
+const VIDEO_EXT = new Set(['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi']);
+const CHECKABLE = (name) => IMAGE_EXT.has(path.extname(name).toLowerCase()) || VIDEO_EXT.has(path.extname(name).toLowerCase());
+const isVideo = (name) => VIDEO_EXT.has(path.extname(name).toLowerCase());
+const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] [--fps N] [--max-frames N] [--] PATH...
        deepfake-shield eval DIR [--threshold T] [--model F] [--scores OUT.csv]
-PATH: image files or folders (searched recursively). --model: a classifier .dfs instead of the
+PATH: image or video files, or folders (searched recursively). Videos (.mp4 .m4v .mov .webm
+.mkv .avi, decoded by ffmpeg) are sampled at --fps (default 1) up to --max-frames (default 64). --model: a classifier .dfs instead of the
 shipped models/classifier.dfs. eval: DIR holds the images and labels.csv (file,label with
 REAL/FAKE); --scores writes each image's score (empty when no face was found).
 Exit: 0 all processed, 1 a file failed, 2 usage.`;
@@ -26,7 +31,7 @@ function usage(msg) {
 }
 
 export function parseArgs(argv) {
-  const o = { json: false, threshold: null, tiles: true, heatmap: false, model: null, scores: null, paths: [], cmd: 'check' };
+  const o = { json: false, threshold: null, tiles: true, heatmap: false, model: null, scores: null, paths: [], cmd: 'check', fps: 1, maxFrames: 64 };
   const args = [...argv];
   if (args[0] === 'eval') { o.cmd = 'eval'; args.shift(); }
   let optionsDone = false;
@@ -42,6 +47,17 @@ export function parseArgs(argv) {
       // Strictly a decimal number: Number(' ') is 0 and Number('0x1') is 1, neither meant.
       if (v === undefined || !/^(0|1|0?\.\d+|[01]\.\d*)$/.test(v) || Number(v) > 1) usage('--threshold needs a number in [0, 1]');
       o.threshold = Number(v);
+    } else if (a === '--fps' || a.startsWith('--fps=') || a === '--max-frames' || a.startsWith('--max-frames=')) {
+      const name = a.split('=')[0];
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args.shift();
+      const n = Number(v);
+      if (name === '--fps') {
+        if (v === undefined || !/^\d+(\.\d+)?$/.test(v) || !(n > 0 && n <= 30)) usage('--fps needs a number of frames per second in (0, 30]');
+        o.fps = n;
+      } else {
+        if (v === undefined || !/^\d+$/.test(v) || !(n >= 1 && n <= 10000)) usage('--max-frames needs an integer from 1 to 10000');
+        o.maxFrames = n;
+      }
     } else if (a === '--model' || a.startsWith('--model=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args.shift();
       if (!v) usage('--model needs a file');
@@ -79,10 +95,10 @@ function* walk(p, explicit = true, seen = new Set()) {
       let cst;
       try { cst = fs.statSync(child); } catch (e) { found++; yield { file: child, error: e }; continue; }
       if (cst.isDirectory()) { for (const x of walk(child, false, seen)) { found++; yield x; } }
-      else if (IMAGE_EXT.has(path.extname(name).toLowerCase())) { found++; yield { file: child }; }
+      else if (CHECKABLE(name)) { found++; yield { file: child }; }
     }
-    if (explicit && !found) process.stderr.write(`deepfake-shield: ${p}: no image files to check (${[...IMAGE_EXT].join(', ')})\n`);
-  } else if (explicit || IMAGE_EXT.has(path.extname(p).toLowerCase())) {
+    if (explicit && !found) process.stderr.write(`deepfake-shield: ${p}: no image or video files to check (${[...IMAGE_EXT, ...VIDEO_EXT].join(', ')})\n`);
+  } else if (explicit || CHECKABLE(p)) {
     yield { file: p };
   }
 }
@@ -122,6 +138,62 @@ function errorLine(file, e) {
   return errorJson(file, code, e.message);
 }
 
+// ---- Video: frames from ffmpeg (raw RGBA over a pipe), tracks and scores from the core ----
+
+function ffprobe(file) {
+  const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
+    'stream=width,height:format=duration', '-of', 'json', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', 'checking videos needs ffmpeg (apt-get install ffmpeg; tools/setup.sh installs it)');
+  if (r.error) throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffprobe failed: ${r.error.message}`);
+  let info;
+  try { info = JSON.parse(r.stdout); } catch { info = null; }
+  const s = info?.streams?.[0];
+  if (r.status !== 0 || !s?.width || !s?.height) {
+    throw new DeepfakeShieldError('CORRUPT_VIDEO', `not a readable video: ${(r.stderr || 'no video stream').trim().split('\n')[0]}`);
+  }
+  return { width: s.width, height: s.height, duration: Number(info.format?.duration) || null };
+}
+
+/**
+ * Decoded frames of a video, sampled at fps and scaled so the long side is at most 1280, as
+ * {data, width, height, t}. ffmpeg writes raw RGBA to a pipe; at most maxFrames are decoded.
+ */
+export function* videoFrames(file, { fps = 1, maxFrames = 64 } = {}) {
+  const { width, height } = ffprobe(file);
+  const k = Math.min(1, 1280 / Math.max(width, height));
+  const w = Math.max(2, Math.round((width * k) / 2) * 2), h = Math.max(2, Math.round((height * k) / 2) * 2);
+  const frame = w * h * 4;
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-vf', `fps=${fps},scale=${w}:${h}`,
+    '-frames:v', String(maxFrames), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { maxBuffer: frame * maxFrames + 1024 });
+  if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', 'checking videos needs ffmpeg (apt-get install ffmpeg)');
+  const n = Math.floor((r.stdout?.length || 0) / frame);
+  if (r.status !== 0 && n === 0) {
+    throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffmpeg could not decode it: ${String(r.stderr || r.error?.message || '').trim().split('\n')[0]}`);
+  }
+  for (let i = 0; i < n; i++) {
+    yield { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + i * frame, frame), width: w, height: h, t: i / fps };
+  }
+}
+
+async function checkVideo(checker, file, o) {
+  const st = fs.statSync(file);
+  if (!st.isFile()) throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${file} is not a regular file`);
+  const r = await checker.checkVideoFrames(videoFrames(file, { fps: o.fps, maxFrames: o.maxFrames }),
+    { tiles: o.tiles, maxFrames: o.maxFrames });
+  if (!r.frames_checked) throw new DeepfakeShieldError('CORRUPT_VIDEO', 'the video has no frames that could be decoded');
+  return r;
+}
+
+function videoJson(file, r) {
+  const b1 = (x) => Math.round(x * 10) / 10;
+  return {
+    file, kind: 'video', duration: r.duration, frames_checked: r.frames_checked,
+    tracks: r.tracks.map((t) => ({ id: t.id, fake: t.fake == null ? null : r4(t.fake), verdict: t.verdict,
+      frames: t.frames.map((f) => ({ t: f.t, box: f.box.map(b1), fake: f.fake == null ? null : r4(f.fake) })), peak_t: t.peak_t })),
+    fake: r.fake == null ? null : r4(r.fake), verdict: r.verdict, error: null,
+  };
+}
+
 async function checkFiles(checker, o) {
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
   const band = bandAt(threshold, checker.band, checker.threshold);
@@ -130,6 +202,20 @@ async function checkFiles(checker, o) {
     let line;
     try {
       if (item.error) throw item.error;
+      if (isVideo(item.file)) {
+        const v = await checkVideo(checker, item.file, o);
+        if (o.json) line = JSON.stringify(videoJson(item.file, v));
+        else {
+          const parts = [`${item.file}: video, ${v.frames_checked} frame${v.frames_checked === 1 ? '' : 's'} checked, ${v.tracks.length} face track${v.tracks.length === 1 ? '' : 's'}`];
+          for (const t of v.tracks) {
+            parts.push(`  face track ${t.id} (${t.frames.length} frames, ${t.frames[0].t}-${t.frames.at(-1).t} s): ${t.fake == null ? 'not classified' : `${VERDICT_TEXT[t.verdict].toLowerCase()} (${formatScore(t.fake)}), most suspicious at ${t.peak_t} s`}`);
+          }
+          parts.push(`  video: ${v.verdict === 'no_face' ? 'no face found' : v.fake == null ? 'not classified' : `${VERDICT_TEXT[v.verdict]} (${formatScore(v.fake)} on the most suspicious track)`}`);
+          line = parts.join('\n');
+        }
+        process.stdout.write(line + '\n');
+        continue;
+      }
       const r = await checker.check(readImageFile(item.file), { tiles: o.tiles, heatmap: o.heatmap });
       if (o.json) line = JSON.stringify(resultJson(item.file, r, checker.hasClassifier ? threshold : null, band));
       else {
@@ -247,7 +333,7 @@ async function evaluate(checker, o) {
   const band = bandAt(threshold, checker.band, checker.threshold);
   const scores = [], labels = [], csv = ['file,label,fake,faces,verdict,synthetic'];
   let noFace = 0, failed = 0, inconclusive = 0;
-  rows.forEach((row, i) => {
+  for (const [i, row] of rows.entries()) {
     // An image without a judged face counts as 0.5 (no evidence either way) in the metrics; a
     // file that could not be checked is reported in `errors` and left out of them.
     let s = 0.5;
@@ -255,12 +341,13 @@ async function evaluate(checker, o) {
       const file = path.resolve(root, row.file);
       // Names stay inside the folder: "../x" or an absolute path is a per-row error.
       if (!row.file || !file.startsWith(root + path.sep)) throw new DeepfakeShieldError('INVALID_ARGUMENT', `"${row.file}" is not a file inside ${dir}`);
-      const r = checker.checkSync(readImageFile(file), { tiles: o.tiles });
+      // A video row scores its most suspicious face track (video-level AUC).
+      const r = isVideo(file) ? await checkVideo(checker, file, o) : checker.checkSync(readImageFile(file), { tiles: o.tiles });
       if (r.fake == null) noFace++; else s = r.fake;
       const v = r.fake == null ? r.verdict : verdictFor(r.fake, threshold, band);
       if (v === 'inconclusive') inconclusive++;
-      const top = r.faces.reduce((b, f) => (f.fake != null && (b == null || f.fake > b.fake) ? f : b), null);
-      csv.push(`${csvField(row.file)},${row.label},${r.fake ?? ''},${r.faces.length},${v ?? ''},${top?.kind ? top.kind.synthetic : ''}`);
+      const top = (r.faces || []).reduce((b, f) => (f.fake != null && (b == null || f.fake > b.fake) ? f : b), null);
+      csv.push(`${csvField(row.file)},${row.label},${r.fake ?? ''},${(r.faces || r.tracks).length},${v ?? ''},${top?.kind ? top.kind.synthetic : ''}`);
       scores.push(s);
       labels.push(row.label === 'FAKE' ? 1 : 0);
     } catch (e) {
@@ -272,7 +359,7 @@ async function evaluate(checker, o) {
       const w = 30, done = Math.round(((i + 1) / rows.length) * w);
       process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(w - done)}] ${i + 1}/${rows.length}`);
     }
-  });
+  }
   if (process.stderr.isTTY || process.env.DFS_PROGRESS) process.stderr.write('\n');
   if (o.scores) {  // atomically: a reader never sees half a file
     const tmp = `${o.scores}.tmp-${process.pid}`;

@@ -15,6 +15,7 @@
 #include "models/efficientnet.h"
 #include "pipeline/classifier.h"
 #include "pipeline/checker.h"
+#include "pipeline/video.h"
 
 using emscripten::val;
 
@@ -222,6 +223,62 @@ class JsChecker {
     });
   }
 
+  // Video: videoBegin() starts a track set; videoFrame(rgba, w, h, t, options) checks one
+  // sampled frame (as checkPixels) and adds its faces to the tracks; videoTracks() scores them.
+  val videoBegin() {
+    tracker_ = dfs::VideoTracker();
+    val r = val::object();
+    r.set("ok", true);
+    return r;
+  }
+  val videoFrame(val data, val width, val height, val t, val options) {
+    if (!t.isNumber() || !std::isfinite(t.as<double>()))
+      return error_val("INVALID_ARGUMENT", "frame time t must be a finite number of seconds");
+    val r = checkPixels(data, width, height, options);
+    if (r["error"].isUndefined()) {
+      // The faces again as the tracker wants them: boxes and scores from the result.
+      std::vector<dfs::FaceResult> faces;
+      val fs = r["faces"];
+      const int n = fs["length"].as<int>();
+      for (int i = 0; i < n; i++) {
+        dfs::FaceResult f;
+        val b = fs[i]["box"];
+        f.det = dfs::Detection{};
+        f.det.x = b[0].as<float>(), f.det.y = b[1].as<float>(), f.det.w = b[2].as<float>(), f.det.h = b[3].as<float>();
+        f.det.score = fs[i]["score"].as<float>();
+        f.fake = fs[i]["fake"].isNull() ? NAN : fs[i]["fake"].as<float>();
+        faces.push_back(f);
+      }
+      tracker_.add_frame(t.as<double>(), faces);
+    }
+    return r;
+  }
+  val videoTracks() {
+    val out = val::array();
+    for (const dfs::Track& tr : tracker_.tracks()) {
+      val o = val::object();
+      o.set("id", tr.id);
+      o.set("fake", std::isnan(tr.fake) ? val::null() : val(tr.fake));
+      o.set("peak_t", tr.peak_t);
+      val frames = val::array();
+      for (const dfs::TrackFrame& f : tr.frames) {
+        val fr = val::object();
+        fr.set("t", f.t);
+        val box = val::array();
+        box.call<void>("push", f.det.x, f.det.y, f.det.w, f.det.h);
+        fr.set("box", box);
+        fr.set("fake", std::isnan(f.fake) ? val::null() : val(f.fake));
+        frames.call<void>("push", fr);
+      }
+      o.set("frames", frames);
+      out.call<void>("push", o);
+    }
+    val r = val::object();
+    r.set("tracks", out);
+    r.set("frames", tracker_.frames());
+    return r;
+  }
+
   // The container scan alone (for bytes the browser decodes, e.g. WebP or AVIF).
   val scanProvenance(val bytes) {
     return guarded([&] {
@@ -277,6 +334,7 @@ class JsChecker {
 
  private:
   dfs::Checker checker_;
+  dfs::VideoTracker tracker_;
 };
 
 // One network run on a caller-provided, already normalized NHWC input: the engine without the
@@ -348,6 +406,9 @@ EMSCRIPTEN_BINDINGS(deepfake_shield) {
       .function("loadModel", &JsChecker::loadModel)
       .function("checkEncoded", &JsChecker::checkEncoded)
       .function("scanProvenance", &JsChecker::scanProvenance)
+      .function("videoBegin", &JsChecker::videoBegin)
+      .function("videoFrame", &JsChecker::videoFrame)
+      .function("videoTracks", &JsChecker::videoTracks)
       .function("checkPixels", &JsChecker::checkPixels)
       .function("decode", &JsChecker::decode)
       .function("info", &JsChecker::info);

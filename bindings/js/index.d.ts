@@ -71,6 +71,21 @@ export interface Face {
   heatmap?: Heatmap;
 }
 
+export interface VideoFrameInput { data: Uint8Array | Uint8ClampedArray; width: number; height: number; t: number }
+export interface VideoTrack {
+  id: number;
+  /** Sigmoid of the mean logit of the track's frames; null without a classifier. */
+  fake: number | null;
+  verdict: Verdict | null;
+  frames: { t: number; box: [number, number, number, number]; fake: number | null }[];
+  /** Time (s) of the most suspicious frame. */
+  peak_t: number;
+}
+export interface VideoResult {
+  kind: 'video'; duration: number; frames_checked: number; tracks: VideoTrack[];
+  fake: number | null; verdict: Verdict | null;
+}
+
 /** The fixed verdict set (per face and per image). */
 export type Verdict = 'likely_manipulated' | 'inconclusive' | 'no_sign' | 'no_face' | 'declared_ai';
 
@@ -143,6 +158,12 @@ export declare class Checker {
   readonly threads: number;
   check(input: ImageInput, options?: CheckOptions): Promise<CheckResult>;
   checkSync(input: Exclude<ImageInput, Blob>, options?: CheckOptions): CheckResult;
+  /**
+   * A video from decoded, sampled frames (any decoder): faces tracked across frames, each track
+   * scored by the sigmoid of its frames' mean logit. At most maxFrames (default 64) frames.
+   */
+  checkVideoFrames(frames: Iterable<VideoFrameInput> | AsyncIterable<VideoFrameInput>,
+    options?: CheckOptions & { maxFrames?: number }): Promise<VideoResult>;
   /** The container's provenance metadata alone (no pixel decode). */
   provenance(input: Uint8Array | ArrayBuffer | ArrayBufferView): Provenance;
   /** Decodes image bytes (EXIF orientation applied) into RGBA pixels. */

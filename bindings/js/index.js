@@ -1,7 +1,7 @@
 // Deepfake Shield JavaScript API: one entry for browsers, bundlers, workers and Node.
 // Loads the WebAssembly module and the models once, then check() any number of images.
 import createDfsModule from './deepfake-shield.mjs';
-import { annotate, DEFAULT_TRAINED_ON } from './verdict.js';
+import { annotate, verdictFor, DEFAULT_TRAINED_ON } from './verdict.js';
 import { verifyC2pa, mergeC2pa } from './c2pa.js';
 
 export { verifyC2pa } from './c2pa.js';
@@ -311,6 +311,43 @@ export class Checker {
     const bytes = toBytes(input);
     if (!bytes) throw new DeepfakeShieldError('INVALID_ARGUMENT', `expected image bytes, got ${describe(input)}`);
     return unwrap(this._native.scanProvenance(bytes));
+  }
+
+  /**
+   * Checks a video from decoded frames: frames is an iterable or async iterable of
+   * {data (RGBA), width, height, t (seconds)}, in time order, already sampled (e.g. 1 per
+   * second). Faces are linked into tracks across frames (src/pipeline/video.cc); each track's
+   * score is the sigmoid of its frames' mean logit. At most options.maxFrames (default 64) are
+   * checked. Resolves to {kind: 'video', duration, frames_checked, tracks: [{id, fake, verdict,
+   * frames: [{t, box, fake}], peak_t}], fake, verdict}.
+   */
+  async checkVideoFrames(frames, options = {}) {
+    if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
+    if (!frames || (typeof frames[Symbol.iterator] !== 'function' && typeof frames[Symbol.asyncIterator] !== 'function')) {
+      throw new DeepfakeShieldError('INVALID_ARGUMENT', `frames must be an iterable of {data, width, height, t}, got ${describe(frames)}`);
+    }
+    const { maxFrames = 64, ...checkOptions } = options;
+    if (!Number.isInteger(maxFrames) || maxFrames < 1) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'option maxFrames must be a positive integer');
+    checkOptionTypes(checkOptions);
+    unwrap(this._native.videoBegin());
+    let n = 0, duration = 0, lastT = -Infinity;
+    for await (const fr of frames) {
+      if (n >= maxFrames) break;
+      if (!fr || typeof fr !== 'object' || !('data' in fr)) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'each frame must be {data, width, height, t}');
+      if (!(fr.t >= lastT)) throw new DeepfakeShieldError('INVALID_ARGUMENT', `frame times must be finite and in order (got ${fr.t} after ${lastT})`);
+      const data = fr.data instanceof Uint8Array || fr.data instanceof Uint8ClampedArray ? fr.data : null;
+      if (!data) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'frame data must be a Uint8Array or Uint8ClampedArray (RGBA)');
+      unwrap(this._native.videoFrame(data, fr.width, fr.height, fr.t, checkOptions));
+      lastT = fr.t;
+      duration = Math.max(duration, fr.t);
+      n++;
+    }
+    const { tracks } = unwrap(this._native.videoTracks());
+    for (const t of tracks) t.verdict = verdictFor(t.fake, this.threshold ?? 0.5, this.band);
+    const scored = tracks.filter((t) => t.fake != null);
+    const fake = scored.length ? Math.max(...scored.map((t) => t.fake)) : null;
+    const verdict = !tracks.length ? 'no_face' : verdictFor(fake, this.threshold ?? 0.5, this.band);
+    return { kind: 'video', duration, frames_checked: n, tracks, fake, verdict };
   }
 
   /** Decodes image bytes (EXIF orientation applied) to RGBA pixels {width, height, data}. */

@@ -180,7 +180,7 @@ test('hostile paths: a FIFO and a device are refused unopened, a folder loop is 
     assert.equal(byName['pipe.jpg'].error.code, 'UNSUPPORTED_FILE');
     assert.equal(byName['zero.jpg'].error.code, 'UNSUPPORTED_FILE');
     assert.equal(byName['huge.png'].error.code, 'IMAGE_TOO_LARGE');
-    assert.match(r.stderr, /empty: no image files to check/);
+    assert.match(r.stderr, /empty: no image or video files to check/);
     assert.ok(Date.now() - t0 < 60000);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
