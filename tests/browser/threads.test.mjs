@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SKIP_BROWSER, ROOT, photo, artifact, logRequests, waitChecker, waitCards, readCard, pageEnv } from './helpers.mjs';
+import { formatScore } from '../../bindings/js/verdict.js';
 
 const MT = ['deepfake-shield-mt.mjs', 'deepfake-shield-mt.wasm', 'deepfake-shield-mt.worker.js'];
 const skip = SKIP_BROWSER || (!MT.every((f) => fs.existsSync(path.join(ROOT, 'dist', f))) && 'dist/ lacks the threaded module (npm run build)');
@@ -38,7 +39,7 @@ test('an isolated page checks with the threaded module; the card equals the Node
   expected.faces.forEach((f, i) => {
     const b = card.boxes[i];
     [b.x, b.y, b.w, b.h].forEach((v, k) => assert.ok(Math.abs(v - f.box[k]) < 1e-3 * Math.max(1, Math.abs(f.box[k])), `box[${k}] ${v} vs ${f.box[k]}`));
-    if (f.fake != null) assert.ok(card.faces[i].includes(`(${(f.fake * 100).toFixed(f.fake >= 0.995 || f.fake < 0.005 ? 0 : 1)}%)`), card.faces[i]);
+    if (f.fake != null) assert.ok(card.faces[i].includes(`(${formatScore(f.fake)})`), card.faces[i]);
   });
   for (const r of log) assert.equal(new URL(r.url).origin === env.srv.url || r.url.startsWith('blob:'), true, r.url);
   assert.deepEqual(errors, []);
