@@ -200,3 +200,47 @@ test('check() verifies Content Credentials: valid, valid with an ingredient, bad
   assert.equal(checker.checkSync(sharedFile('testdata/provenance/C.jpg')).provenance.c2pa.verified, undefined);
   assert.equal((await checker.check(sharedFile('testdata/provenance/C.jpg'), { verifyC2pa: false })).provenance.c2pa.verified, undefined);
 });
+
+test('hostile metadata: truncated and deeply nested JUMBF, a 1 GB extended-XMP claim, invalid UTF-8 text; pixels still checked', { skip: SKIP_SHARED }, async () => {
+  const photo = sharedFile('testdata/lfw-real/real-0000.jpg');
+  const ref = checker.checkSync(photo);
+  const seg = (marker, payload) => {
+    const b = new Uint8Array(4 + payload.length);
+    b.set([0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 255]);
+    b.set(payload, 4);
+    return b;
+  };
+  const withSegments = (...segs) => {
+    const total = photo.length + segs.reduce((s, x) => s + x.length, 0);
+    const out = new Uint8Array(total);
+    out.set(photo.subarray(0, 2));
+    let o = 2;
+    for (const s of segs) { out.set(s, o); o += s.length; }
+    out.set(photo.subarray(2), o);
+    return out;
+  };
+  const be32 = (v) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+  // A C2PA superbox (jumd labelled "c2pa") holding 5,000 nested jumb boxes.
+  const depth = 5000;
+  const inner = new Uint8Array(8 * depth);
+  for (let i = 0; i < depth; i++) inner.set([...be32(8 * (depth - i)), 0x6a, 0x75, 0x6d, 0x62], 8 * i);
+  const jumd = new Uint8Array([...be32(8 + 16 + 1 + 5), 0x6a, 0x75, 0x6d, 0x64, 0x63, 0x32, 0x70, 0x61, 0, 0x11, 0, 0x10, 0x80, 0, 0, 0xaa, 0, 0x38, 0x9b, 0x71, 3, 0x63, 0x32, 0x70, 0x61, 0]);
+  const superLen = 8 + jumd.length + inner.length;
+  const jumbf = new Uint8Array([0x4a, 0x50, 0, 1, ...be32(1), ...be32(superLen), 0x6a, 0x75, 0x6d, 0x62, ...jumd, ...inner]);
+  const nested = withSegments(seg(0xeb, jumbf));
+  const truncated = withSegments(seg(0xeb, jumbf.subarray(0, 60)));
+  // Extended XMP: GUID, a full length of 1 GB, offset 0, then a little text.
+  const ext = new TextEncoder().encode('http://ns.adobe.com/xmp/extension/\0' + '0'.repeat(32));
+  const xmp = withSegments(seg(0xe1, new Uint8Array([...ext, ...be32(0x40000000), ...be32(0), ...new TextEncoder().encode('<x digitalsourcetype/trainedAlgorithmicMedia>')])));
+  // EXIF Software with bytes that are not UTF-8.
+  const tiff = [0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x31, 0, 2, 0, 0, 0, 6, 0, 0, 0, 26, 0, 0, 0, 0, 0xff, 0xfe, 0xc3, 0x28, 0x41, 0];
+  const exif = withSegments(seg(0xe1, new Uint8Array([0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff])));
+  for (const [label, bytes] of [['nested JUMBF', nested], ['truncated JUMBF', truncated], ['1 GB extended XMP', xmp], ['invalid UTF-8', exif]]) {
+    const r = await checker.check(bytes);
+    assert.deepEqual(r.faces.map((f) => f.box), ref.faces.map((f) => f.box), `${label}: pixels checked as without it`);
+    assert.ok(r.provenance, label);
+    if (r.provenance.c2pa) assert.notEqual(r.provenance.c2pa.valid, true, `${label}: never valid`);
+  }
+  assert.equal((await checker.check(xmp)).provenance.metadata.digital_source_type, 'trainedAlgorithmicMedia');
+  assert.equal(typeof (await checker.check(exif)).provenance.metadata.software, 'string');
+});
