@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses (tests/fuzz/: clang, ASan+UBSan+LeakSanitizer) and runs each
 # target for N seconds (default 60) on generated seeds (tests/corpus/generate.mjs), saved crash
 # inputs (tests/corpus/regressions/<target>/) and the image fixtures (tests/fixtures/image/).
-#   tools/fuzz.sh [seconds] [target...]        targets: image weights pipeline (default: all)
+#   tools/fuzz.sh [seconds] [target...]        targets: image weights pipeline provenance (default: all)
 # The growing corpus stays in build-fuzz/corpus/<target>/ between runs (DFS_FUZZ_FRESH=1 starts
 # from the seeds alone and discards what it finds: the short smoke run in tools/test.sh, whose
 # time would otherwise grow with every earlier run's corpus). A crash, leak, UBSan
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 SECS=${1:-60}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(image weights pipeline)
+((${#TARGETS[@]})) || TARGETS=(image weights pipeline provenance)
 JOBS=${JOBS:-2}
 OUT=build-fuzz
 

@@ -1,6 +1,6 @@
 // Writers for small valid and hostile inputs (PNG, BMP, GIF, baseline JPEG, .dfs model files),
 // used by the Node hostile/memory tests and, run as a script, to write the fuzz seed corpus:
-//   node tests/corpus/generate.mjs OUT_DIR      (writes OUT_DIR/{image,weights,pipeline}/...)
+//   node tests/corpus/generate.mjs OUT_DIR      (writes OUT_DIR/{image,weights,pipeline,provenance}/...)
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -311,10 +311,18 @@ function writeSeeds(outDir) {
     'ycc_16x16.jpg': jpeg(16, 16), 'gray_9x7.jpg': jpeg(9, 7, { components: 1 }),
     'cmyk_8x8.jpg': jpeg(8, 8, { components: 4 }), 'strip_17x1.jpg': jpeg(17, 1),
   };
-  for (const sub of ['image', 'pipeline', 'weights']) fs.mkdirSync(path.join(outDir, sub), { recursive: true });
+  for (const sub of ['image', 'pipeline', 'weights', 'provenance']) fs.mkdirSync(path.join(outDir, sub), { recursive: true });
   for (const [name, b] of Object.entries(images)) {
     fs.writeFileSync(path.join(outDir, 'image', name), b);
     fs.writeFileSync(path.join(outDir, 'pipeline', name), b);
+    fs.writeFileSync(path.join(outDir, 'provenance', name), b);
+  }
+  // The C2PA fixtures (MIT, ../shared) when present: real JUMBF, EXIF and XMP to mutate.
+  const prov = path.join(root, '..', 'shared', 'testdata', 'provenance');
+  if (fs.existsSync(prov)) {
+    for (const f of fs.readdirSync(prov).filter((n) => /\.(jpg|png|webp)$/.test(n))) {
+      fs.copyFileSync(path.join(prov, f), path.join(outDir, 'provenance', f));
+    }
   }
   // Pixels for check_rgba: "RGBA" + u16 w + u16 h + data.
   const px = new Uint8Array(8 + 12 * 10 * 4);
