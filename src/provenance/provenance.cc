@@ -172,6 +172,8 @@ class Scanner {
       } else if (m == 0xE1 && sn >= sizeof kXmpExt + 40 &&
                  std::memcmp(s, kXmpExt, sizeof kXmpExt) == 0) {
         add_xmp(s + sizeof kXmpExt + 40, sn - sizeof kXmpExt - 40);  // GUID, length, offset
+      } else if (m == 0xED && sn >= 14 && std::memcmp(s, "Photoshop 3.0\0", 14) == 0) {
+        photoshop(s + 14, sn - 14);
       } else if (m == 0xEB && sn >= 8 && s[0] == 'J' && s[1] == 'P') {
         // JUMBF in APP11: CI "JP", instance (2), sequence (4), then the box bytes. The first
         // segment of the C2PA store carries the superbox whose description is labelled "c2pa".
@@ -189,6 +191,43 @@ class Scanner {
         }
       }
       pos += len;
+    }
+  }
+
+  // APP13: Photoshop image resources ("8BIM", id, padded name, size, data); resource 0x0404 is
+  // the IPTC IIM record, whose 2:65 OriginatingProgram may name a generator.
+  void photoshop(const uint8_t* d, size_t n) {
+    size_t pos = 0, items = 0;
+    while (pos + 12 <= n && items++ < kMaxItems && std::memcmp(d + pos, "8BIM", 4) == 0) {
+      const uint32_t id = uint32_t(d[pos + 4]) << 8 | d[pos + 5];
+      const size_t name = d[pos + 6];
+      size_t at = pos + 6 + ((name + 2) & ~size_t(1));  // Pascal string padded to even
+      if (at + 4 > n) break;
+      const size_t len = be32(d + at);
+      at += 4;
+      if (len > n - at) {
+        note("JPEG APP13: a Photoshop resource runs past its segment");
+        return;
+      }
+      if (id == 0x0404) iptc(d + at, len);
+      pos = at + len + (len & 1);
+    }
+  }
+  void iptc(const uint8_t* d, size_t n) {
+    size_t pos = 0, items = 0;
+    while (pos + 5 <= n && items++ < kMaxItems && d[pos] == 0x1C) {
+      const uint8_t rec = d[pos + 1], ds = d[pos + 2];
+      const size_t len = size_t(d[pos + 3]) << 8 | d[pos + 4];
+      if (len & 0x8000 || len > n - pos - 5) {
+        note("IPTC IIM: a dataset runs past its record");
+        return;
+      }
+      if (rec == 2 && ds == 65) {  // OriginatingProgram
+        const std::string prog = clean(reinterpret_cast<const char*>(d + pos + 5), len);
+        if (p.software.empty()) p.software = prog;
+        if (const char* g = known_generator(prog)) claim(g, "IPTC OriginatingProgram");
+      }
+      pos += 5 + len;
     }
   }
 

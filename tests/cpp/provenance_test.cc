@@ -127,6 +127,16 @@ TEST(Provenance, AiTracesInPngTextXmpAndExif) {
   EXPECT_EQ(mj.ai_evidence, "EXIF Software");
   EXPECT_EQ(mj.digital_source_type, "trainedAlgorithmicMedia");
   EXPECT_TRUE(dfs::is_generative_source_type("trainedAlgorithmicMedia"));
+
+  // APP13: Photoshop resource 0x0404 holding IPTC IIM 2:65 OriginatingProgram.
+  const std::string prog = "DALL-E 3";
+  std::string iim = std::string("\x1c\x02\x41\x00", 4) + char(prog.size()) + prog;
+  std::string res = std::string("8BIM\x04\x04\x00\x00", 8) + std::string("\0\0\0", 3) + char(iim.size()) + iim;
+  if (iim.size() & 1) res += '\0';
+  Provenance ps = scan(jpeg_with({{0xED, std::string("Photoshop 3.0\0", 14) + res}}));
+  EXPECT_EQ(ps.software, "DALL-E 3");
+  EXPECT_EQ(ps.ai_generator, "DALL-E (OpenAI)");
+  EXPECT_EQ(ps.ai_evidence, "IPTC OriginatingProgram");
   EXPECT_FALSE(dfs::is_generative_source_type("digitalCapture"));
 }
 
