@@ -207,20 +207,7 @@ class JsChecker {
   }
 
   val checkPixels(val data, val width, val height, val options) {
-    return guarded([&] {
-      if (!width.isNumber() || !height.isNumber())
-        return error_val("INVALID_ARGUMENT", "width and height must be numbers");
-      double w = width.as<double>(), h = height.as<double>();
-      if (!(w >= 1 && h >= 1 && w <= 1e6 && h <= 1e6) || w != std::floor(w) || h != std::floor(h))
-        return error_val("INVALID_ARGUMENT", "width and height must be positive integers");
-      Bytes buf;
-      if (!copy_bytes(data, buf))
-        return error_val("INVALID_ARGUMENT", "pixel data must be a Uint8Array or Uint8ClampedArray");
-      if (buf.size() != size_t(w) * size_t(h) * 4)
-        return error_val("INVALID_ARGUMENT", "pixel data length must be width*height*4 (RGBA)");
-      auto opt = parse_options(options);
-      return result_val(checker_.check_rgba(buf.data(), int(w), int(h), size_t(w) * 4, opt));
-    });
+    return pixels(data, width, height, options, nullptr);
   }
 
   // Video: videoBegin() starts a track set; videoFrame(rgba, w, h, t, options) checks one
@@ -234,24 +221,8 @@ class JsChecker {
   val videoFrame(val data, val width, val height, val t, val options) {
     if (!t.isNumber() || !std::isfinite(t.as<double>()))
       return error_val("INVALID_ARGUMENT", "frame time t must be a finite number of seconds");
-    val r = checkPixels(data, width, height, options);
-    if (r["error"].isUndefined()) {
-      // The faces again as the tracker wants them: boxes and scores from the result.
-      std::vector<dfs::FaceResult> faces;
-      val fs = r["faces"];
-      const int n = fs["length"].as<int>();
-      for (int i = 0; i < n; i++) {
-        dfs::FaceResult f;
-        val b = fs[i]["box"];
-        f.det = dfs::Detection{};
-        f.det.x = b[0].as<float>(), f.det.y = b[1].as<float>(), f.det.w = b[2].as<float>(), f.det.h = b[3].as<float>();
-        f.det.score = fs[i]["score"].as<float>();
-        f.fake = fs[i]["fake"].isNull() ? NAN : fs[i]["fake"].as<float>();
-        faces.push_back(f);
-      }
-      tracker_.add_frame(t.as<double>(), faces);
-    }
-    return r;
+    const double seconds = t.as<double>();
+    return pixels(data, width, height, options, &seconds);
   }
   val videoTracks() {
     val out = val::array();
@@ -333,6 +304,27 @@ class JsChecker {
   }
 
  private:
+  // checkPixels, and with a frame time (videoFrame) the faces also go to the tracker, straight
+  // from the C++ result.
+  val pixels(val data, val width, val height, val options, const double* t) {
+    return guarded([&] {
+      if (!width.isNumber() || !height.isNumber())
+        return error_val("INVALID_ARGUMENT", "width and height must be numbers");
+      double w = width.as<double>(), h = height.as<double>();
+      if (!(w >= 1 && h >= 1 && w <= 1e6 && h <= 1e6) || w != std::floor(w) || h != std::floor(h))
+        return error_val("INVALID_ARGUMENT", "width and height must be positive integers");
+      Bytes buf;
+      if (!copy_bytes(data, buf))
+        return error_val("INVALID_ARGUMENT", "pixel data must be a Uint8Array or Uint8ClampedArray");
+      if (buf.size() != size_t(w) * size_t(h) * 4)
+        return error_val("INVALID_ARGUMENT", "pixel data length must be width*height*4 (RGBA)");
+      auto opt = parse_options(options);
+      const dfs::CheckResult r = checker_.check_rgba(buf.data(), int(w), int(h), size_t(w) * 4, opt);
+      if (t) tracker_.add_frame(*t, r.faces);
+      return result_val(r);
+    });
+  }
+
   dfs::Checker checker_;
   dfs::VideoTracker tracker_;
 };
