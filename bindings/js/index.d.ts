@@ -21,6 +21,12 @@ export interface CreateOptions {
   wasmThreads?: URL | string | Uint8Array | ArrayBuffer;
   /** Called when the threaded module could not be loaded (the checker then uses one thread). */
   onThreadsFallback?: (error: unknown) => void;
+  /**
+   * Bytes (>= 64 MiB; default 256 MiB; Infinity: never). When a check leaves the module's
+   * WebAssembly memory larger than this (one huge image), the checker moves to a fresh
+   * instance so the memory is given back. Single-thread module only.
+   */
+  memoryCeiling?: number;
 }
 
 export interface CheckOptions {
@@ -156,6 +162,8 @@ export declare class Checker {
   readonly trainedOn: string | null;
   /** Threads the kernels use: 1 unless the threaded module was loaded. */
   readonly threads: number;
+  /** How many times the checker moved to a fresh instance to give memory back (memoryCeiling). */
+  readonly renewals: number;
   check(input: ImageInput, options?: CheckOptions): Promise<CheckResult>;
   checkSync(input: Exclude<ImageInput, Blob>, options?: CheckOptions): CheckResult;
   /**

@@ -165,11 +165,18 @@ async function instantiate(options) {
   const wasmLoc = options.wasm ?? new URL('./deepfake-shield.wasm', import.meta.url);
   const wasmBinary = checkWasm(toBytes(wasmLoc) ??
     await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield.wasm'), String(wasmLoc));
-  try {
-    return await createDfsModule({ wasmBinary });
-  } catch (e) {
-    throw new DeepfakeShieldError('LOAD_FAILED', `${String(wasmLoc)} could not be instantiated: ${e?.message || e}`);
-  }
+  const make = async () => {
+    try {
+      const Module = await createDfsModule({ wasmBinary });
+      // WebAssembly memory never shrinks: a checker whose memory grew past its ceiling (one
+      // huge image) swaps in a fresh instance made from the same bytes (Checker#renew).
+      Module.dfsFresh = make;
+      return Module;
+    } catch (e) {
+      throw new DeepfakeShieldError('LOAD_FAILED', `${String(wasmLoc)} could not be instantiated: ${e?.message || e}`);
+    }
+  };
+  return make();
 }
 
 // The threaded module keeps its workers until told otherwise: a disposed checker stops its
@@ -208,16 +215,27 @@ export async function createRawModel(modelBytes, options = {}) {
  *   onThreadsFallback(error): called when the threaded module could not be loaded
  */
 const THREADS_TIMEOUT_MS = 15000;
+/**
+ * memoryCeiling (bytes): after a check leaves the module's WebAssembly memory larger than this
+ * (a 24-megapixel photo takes ~200 MB, 64 megapixels ~490 MB), the checker moves to a fresh
+ * instance so the memory goes back to the system. Not for the threaded module (its memory is
+ * shared with its workers).
+ */
+const DEFAULT_MEMORY_CEILING = 256 * 2 ** 20;
 
 export async function createChecker(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new DeepfakeShieldError('INVALID_ARGUMENT', `createChecker options must be an object, got ${describe(options)}`);
   }
   const { onProgress } = options;
+  const ceiling = options.memoryCeiling ?? DEFAULT_MEMORY_CEILING;
+  if (typeof ceiling !== 'number' || !(ceiling >= 64 * 2 ** 20)) {
+    throw new DeepfakeShieldError('INVALID_ARGUMENT', `memoryCeiling must be a number of bytes >= 64 MiB (or Infinity), got ${describe(ceiling)} ${ceiling}`);
+  }
   const Module = await instantiate(options);
   const native = new Module.Checker();
   const models = { detectorShort: new URL('../models/blazeface_short.dfs', import.meta.url), detectorFull: new URL('../models/blazeface_full.dfs', import.meta.url), classifier: new URL('../models/classifier.dfs', import.meta.url), ...(options.models || {}) };
-  const loaded = {};
+  const loaded = {}, modelBytes = {};
   try {
     for (const [role, loc] of Object.entries(models)) {
       if (loc == null) continue;
@@ -233,12 +251,15 @@ export async function createChecker(options = {}) {
       }
       unwrap(native.loadModel(bytes, role));
       loaded[role] = bytes.length;
+      modelBytes[role] = bytes;
     }
   } catch (e) {
     native.delete();
     throw e;
   }
-  return new Checker(Module, native, loaded);
+  const checker = new Checker(Module, native, loaded);
+  checker._renewal = { ceiling, modelBytes, pending: null, count: 0 };
+  return checker;
 }
 
 export class Checker {
@@ -268,7 +289,9 @@ export class Checker {
   async check(input, options = {}) {
     if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
     if (input && typeof Blob !== 'undefined' && input instanceof Blob) input = new Uint8Array(await input.arrayBuffer());
+    await this._renewal?.pending;
     const r = this.checkSync(input, options);
+    await this._renewal?.pending;
     // Content Credentials found by the container scan: verified here (async, loaded lazily).
     if (r.provenance?.c2pa && options?.verifyC2pa !== false) {
       mergeC2pa(r.provenance, await verifyC2pa(toBytes(input)));
@@ -297,10 +320,38 @@ export class Checker {
       throw new DeepfakeShieldError('INVALID_ARGUMENT',
         `expected image bytes (Uint8Array, ArrayBuffer, Blob) or pixels {data, width, height}, got ${describe(input)}`);
     }
+    this._renewIfLarge();
     unwrap(r);
     r.timings.total = now() - t0;
     return annotate(r, this.threshold, this.band);
   }
+
+  // Starts moving to a fresh module instance when this one's memory grew past the ceiling; calls
+  // made meanwhile use the old one (JS is single-threaded, so none is cut off mid-call).
+  _renewIfLarge() {
+    const rn = this._renewal;
+    if (!rn || rn.pending || this._inVideo || !this._m.dfsFresh || this._m.numThreads() > 1) return;
+    if (!(this._m.heapBytes() > rn.ceiling)) return;
+    rn.pending = (async () => {
+      try {
+        const Module = await this._m.dfsFresh();
+        const native = new Module.Checker();
+        for (const [role, bytes] of Object.entries(rn.modelBytes)) unwrap(native.loadModel(bytes, role));
+        if (!this._native || this._inVideo) { native.delete(); return; }  // disposed meanwhile
+        this._native.delete();
+        this._m = Module;
+        this._native = native;
+        rn.count++;
+      } catch (e) {
+        rn.error = e;  // keeps working on the old instance; memory stays as it is
+      } finally {
+        rn.pending = null;
+      }
+    })();
+  }
+
+  /** How many times the checker moved to a fresh instance to give memory back. */
+  get renewals() { return this._renewal?.count ?? 0; }
 
   /**
    * What the file's own metadata says about its origin (no pixel decode): {c2pa, metadata,
@@ -329,7 +380,17 @@ export class Checker {
     const { maxFrames = 64, ...checkOptions } = options;
     if (!Number.isInteger(maxFrames) || maxFrames < 1) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'option maxFrames must be a positive integer');
     checkOptionTypes(checkOptions);
+    await this._renewal?.pending;
     unwrap(this._native.videoBegin());
+    this._inVideo = true;
+    try {
+      return await this._videoLoop(frames, maxFrames, checkOptions);
+    } finally {
+      this._inVideo = false;
+    }
+  }
+
+  async _videoLoop(frames, maxFrames, checkOptions) {
     let n = 0, duration = 0, lastT = -Infinity;
     for await (const fr of frames) {
       if (n >= maxFrames) break;

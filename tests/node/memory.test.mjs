@@ -27,3 +27,37 @@ test('heap stays flat over 300 mixed checks', async () => {
     `JS heap grew by ${after.jsHeapUsed - before.jsHeapUsed} bytes`);
   checker.dispose();
 });
+
+test('memory goes back after a huge image: the checker moves to a fresh instance past its ceiling', async () => {
+  const { png } = await import('../corpus/generate.mjs');
+  const ceiling = 64 * 2 ** 20;
+  await assert.rejects(createChecker({ memoryCeiling: 1000 }), { code: 'INVALID_ARGUMENT' });
+  const checker = await createChecker({ memoryCeiling: ceiling });
+  // A real face when ../shared is here, so the fresh instance's classifier is compared too.
+  const small = HAVE_SHARED ? sharedFile('testdata/lfw-real/real-0001.jpg') : png(64, 48);
+  const ref = await checker.check(small);
+  const start = checker.memoryBytes();
+  assert.ok(start <= ceiling, `a fresh checker is under the ceiling (${start})`);
+  // 3000 x 2500 RGB, one colour per 16-pixel block: the decoded RGBA alone is 30 MB, and the
+  // pipeline's working copies take the module's memory well past 64 MiB.
+  const big = png(3000, 2500, { sample: (x, y, c) => ((x >> 4) * 7 + (y >> 4) * 13 + c * 50) & 255 });
+  const r = await checker.check(big);
+  assert.equal(r.width, 3000);
+  assert.equal(checker.renewals, 1, 'moved to a fresh instance once');
+  assert.ok(checker.memoryBytes() <= ceiling, `memory back under the ceiling: ${checker.memoryBytes()}`);
+  // The fresh instance carries the same models and gives the same results.
+  const again = await checker.check(small);
+  assert.deepEqual(again.faces, ref.faces);
+  // checkSync right after a huge image keeps working on the old instance while the new one loads.
+  checker.checkSync(big);
+  assert.deepEqual(checker.checkSync(small).faces, ref.faces);
+  await checker.check(small);
+  assert.equal(checker.renewals, 2);
+  // Infinity turns it off.
+  const keep = await createChecker({ memoryCeiling: Infinity, models: { classifier: null } });
+  await keep.check(big);
+  assert.equal(keep.renewals, 0);
+  assert.ok(keep.memoryBytes() > ceiling, 'without renewal the grown memory stays (what the ceiling fixes)');
+  keep.dispose();
+  checker.dispose();
+});

@@ -97,6 +97,18 @@ def git_rev():
         return "unknown"
 
 
+def parse_boost(text):
+    """"swap=8,reenactment=8" -> {"swap": 8, "reenactment": 8}; kinds checked, counts >= 1."""
+    out = {}
+    for part in filter(None, text.split(",")):
+        kind, _, n = part.partition("=")
+        if kind not in data.FAKE_KINDS + ("real",) or not n.isdigit() or int(n) < 1:
+            raise SystemExit(f"--boost: bad entry {part!r} (KIND=N, KIND in "
+                             f"{', '.join(data.FAKE_KINDS + ('real',))})")
+        out[kind] = int(n)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, required=True, help="training wall-clock budget")
@@ -126,6 +138,9 @@ def main():
                     help="keep the PyTorch calibration of the export (see calibrate_product.py)")
     ap.add_argument("--mixed-weight", type=int, default=3,
                     help="times each faces-mixed crop is shown per epoch (0: DFDC only)")
+    ap.add_argument("--boost", default="",
+                    help="KIND=N[,KIND=N]: show faces-mixed crops of these kinds N times per "
+                         "epoch instead of --mixed-weight (the few swap/reenactment crops)")
     ap.add_argument("--holdout", default="", choices=("",) + data.FAKE_KINDS,
                     help="leave-one-out: never train on this faces-mixed fake kind; score it")
     ap.add_argument("--kind-weight", type=float, default=0.5,
@@ -162,7 +177,9 @@ def main():
         mval = data.mixed_val_groups(mixed_rows)
         is_val = np.concatenate([is_val, [r["source_group"] in mval for r in mixed_rows]])
         kinds = np.concatenate([kinds, [data.kind_target(r["kind"]) for r in mixed_rows]]).astype(np.int8)
-        weights = np.concatenate([weights, np.full(len(mixed_rows), args.mixed_weight)])
+        boost = parse_boost(args.boost)
+        weights = np.concatenate([weights, [boost.get(r["kind"], args.mixed_weight)
+                                            for r in mixed_rows]]).astype(np.int64)
         source = np.concatenate([source, np.array(
             [r["kind"] + ":" + r["generator"] for r in mixed_rows], dtype=object)])
     mixed_kind = np.array(["dfdc"] * n_dfdc + [r["kind"] for r in mixed_rows], dtype=object)
@@ -301,10 +318,12 @@ def main():
               "val_crop": f"product median framing at margin {data.PRODUCT_MARGIN}: side "
                           f"{data.PRODUCT_SIDE}, centre dy +{data.PRODUCT_DY}, mirrored",
               "tta": args.tta, "mean": data.MEAN.tolist(), "std": data.STD.tolist(),
-              "mixed": (f"faces-mixed shown {args.mixed_weight}x per epoch, split "
+              "mixed": (f"faces-mixed shown {args.mixed_weight}x per epoch"
+                        + "".join(f", {k} {n}x" for k, n in sorted(parse_boost(args.boost).items()))
+                        + ", split "
                         f"{data.MIXED_VAL_PER_MILLE / 10:g}% of source groups per stratum "
                         "(data.mixed_val_groups); "
-                        "extra: double JPEG (p .2), grayscale (p .05), gamma (p .15)")
+                        f"extra: double JPEG (p .2), grayscale (p {data.GRAY_P:g}), gamma (p .15)")
               if mixed_rows else "none", "holdout": args.holdout or None,
               "kind_head": (f"synthetic (gan, diffusion) vs replaced (swap, reenactment, DFDC, "
                             f"self-blends), BCE on fakes, weight {args.kind_weight}")
