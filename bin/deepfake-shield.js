@@ -78,28 +78,33 @@ export function parseArgs(argv) {
 
 // Folders are searched recursively; a folder reached twice (a symlink loop, or two links to
 // one place) is searched once. Entries that cannot be read are per-file errors, never the end
-// of the run.
+// of the run. Names inside folders are kept as bytes (Buffer paths), so a file whose name is
+// not valid UTF-8 is still opened; `file` is its printable form (invalid bytes as U+FFFD).
+const SEP = Buffer.from(path.sep);
 function* walk(p, explicit = true, seen = new Set()) {
+  const file = Buffer.isBuffer(p) ? p.toString() : p;
   let st;
-  try { st = fs.statSync(p); } catch (e) { yield { file: p, error: e }; return; }
+  try { st = fs.statSync(p); } catch (e) { yield { file, path: p, error: e }; return; }
   if (st.isDirectory()) {
     let real;
-    try { real = fs.realpathSync(p); } catch (e) { yield { file: p, error: e }; return; }
+    try { real = fs.realpathSync(p, { encoding: 'buffer' }).toString('latin1'); } catch (e) { yield { file, path: p, error: e }; return; }
     if (seen.has(real)) return;
     seen.add(real);
     let names;
-    try { names = fs.readdirSync(p).sort(); } catch (e) { yield { file: p, error: e }; return; }
+    try { names = fs.readdirSync(p, { encoding: 'buffer' }).sort(Buffer.compare); } catch (e) { yield { file, path: p, error: e }; return; }
+    const base = Buffer.isBuffer(p) ? p : Buffer.from(p);
+    const prefix = base.length && base.at(-1) === SEP[0] ? base : Buffer.concat([base, SEP]);
     let found = 0;
     for (const name of names) {
-      const child = path.join(p, name);
+      const child = Buffer.concat([prefix, name]);
       let cst;
-      try { cst = fs.statSync(child); } catch (e) { found++; yield { file: child, error: e }; continue; }
+      try { cst = fs.statSync(child); } catch (e) { found++; yield { file: child.toString(), path: child, error: e }; continue; }
       if (cst.isDirectory()) { for (const x of walk(child, false, seen)) { found++; yield x; } }
-      else if (CHECKABLE(name)) { found++; yield { file: child }; }
+      else if (CHECKABLE(name.toString('latin1'))) { found++; yield { file: child.toString(), path: child }; }
     }
-    if (explicit && !found) process.stderr.write(`deepfake-shield: ${p}: no image or video files to check (${[...IMAGE_EXT, ...VIDEO_EXT].join(', ')})\n`);
-  } else if (explicit || CHECKABLE(p)) {
-    yield { file: p };
+    if (explicit && !found) process.stderr.write(`deepfake-shield: ${file}: no image or video files to check (${[...IMAGE_EXT, ...VIDEO_EXT].join(', ')})\n`);
+  } else if (explicit || CHECKABLE(file)) {
+    yield { file, path: p };
   }
 }
 
@@ -113,7 +118,7 @@ const MAX_BYTES = 200 * 1024 * 1024;  // the core's default maxBytes
 export function readImageFile(file, maxBytes = MAX_BYTES) {
   const st = fs.statSync(file);
   if (!st.isFile()) {
-    throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${file} is not a regular file (a device, FIFO, socket or folder)`);
+    throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${String(file)} is not a regular file (a device, FIFO, socket or folder)`);
   }
   if (st.size > maxBytes) {
     throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `file is ${st.size} bytes, over the limit of ${maxBytes}`);
@@ -140,44 +145,63 @@ function errorLine(file, e) {
 
 // ---- Video: frames from ffmpeg (raw RGBA over a pipe), tracks and scores from the core ----
 
-function ffprobe(file) {
+// ffprobe and ffmpeg read the file through an inherited descriptor (/dev/fd/3, seekable), never
+// by name: any name works (not UTF-8, a leading '-', a 'concat:' or 'http:' look-alike that
+// ffmpeg would take as a protocol), and the file checked is the regular file opened here.
+const FD_INPUT = '/dev/fd/3';
+function ffprobe(fd) {
   const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
-    'stream=width,height:format=duration', '-of', 'json', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    'stream=width,height:format=duration', '-of', 'json', FD_INPUT],
+  { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe', fd] });
   if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', 'checking videos needs ffmpeg (apt-get install ffmpeg; tools/setup.sh installs it)');
   if (r.error) throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffprobe failed: ${r.error.message}`);
   let info;
   try { info = JSON.parse(r.stdout); } catch { info = null; }
   const s = info?.streams?.[0];
   if (r.status !== 0 || !s?.width || !s?.height) {
-    throw new DeepfakeShieldError('CORRUPT_VIDEO', `not a readable video: ${(r.stderr || 'no video stream').trim().split('\n')[0]}`);
+    throw new DeepfakeShieldError('CORRUPT_VIDEO', `not a readable video: ${(r.stderr || 'no video stream').replaceAll(FD_INPUT, 'file').trim().split('\n')[0]}`);
   }
   return { width: s.width, height: s.height, duration: Number(info.format?.duration) || null };
 }
 
 /**
- * Decoded frames of a video, sampled at fps and scaled so the long side is at most 1280, as
- * {data, width, height, t}. ffmpeg writes raw RGBA to a pipe; at most maxFrames are decoded.
+ * Decoded frames of a video (a path: string or Buffer), sampled at fps and scaled so the long
+ * side is at most 1280, as {data, width, height, t}. ffmpeg writes raw RGBA to a pipe; at most
+ * maxFrames are decoded. Only a regular file is opened (UNSUPPORTED_FILE otherwise).
  */
 export function* videoFrames(file, { fps = 1, maxFrames = 64 } = {}) {
-  const { width, height } = ffprobe(file);
-  const k = Math.min(1, 1280 / Math.max(width, height));
-  const w = Math.max(2, Math.round((width * k) / 2) * 2), h = Math.max(2, Math.round((height * k) / 2) * 2);
+  const fd = openRegular(file);
+  let r, w, h;
+  try {
+    const { width, height } = ffprobe(fd);
+    const k = Math.min(1, 1280 / Math.max(width, height));
+    w = Math.max(2, Math.round((width * k) / 2) * 2);
+    h = Math.max(2, Math.round((height * k) / 2) * 2);
+    r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', FD_INPUT, '-vf', `fps=${fps},scale=${w}:${h}`,
+      '-frames:v', String(maxFrames), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
+    { maxBuffer: w * h * 4 * maxFrames + 1024, stdio: ['ignore', 'pipe', 'pipe', fd] });
+  } finally {
+    fs.closeSync(fd);
+  }
   const frame = w * h * 4;
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-vf', `fps=${fps},scale=${w}:${h}`,
-    '-frames:v', String(maxFrames), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { maxBuffer: frame * maxFrames + 1024 });
   if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', 'checking videos needs ffmpeg (apt-get install ffmpeg)');
   const n = Math.floor((r.stdout?.length || 0) / frame);
   if (r.status !== 0 && n === 0) {
-    throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffmpeg could not decode it: ${String(r.stderr || r.error?.message || '').trim().split('\n')[0]}`);
+    throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffmpeg could not decode it: ${String(r.stderr || r.error?.message || '').replaceAll(FD_INPUT, 'file').trim().split('\n')[0]}`);
   }
   for (let i = 0; i < n; i++) {
     yield { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + i * frame, frame), width: w, height: h, t: i / fps };
   }
 }
 
+// Opens a regular file for reading; anything else (device, FIFO, socket, folder) is refused
+// from its stat, without opening it (a FIFO's open would block).
+function openRegular(file) {
+  if (!fs.statSync(file).isFile()) throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${String(file)} is not a regular file`);
+  return fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+}
+
 async function checkVideo(checker, file, o) {
-  const st = fs.statSync(file);
-  if (!st.isFile()) throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${file} is not a regular file`);
   const r = await checker.checkVideoFrames(videoFrames(file, { fps: o.fps, maxFrames: o.maxFrames }),
     { tiles: o.tiles, maxFrames: o.maxFrames });
   if (!r.frames_checked) throw new DeepfakeShieldError('CORRUPT_VIDEO', 'the video has no frames that could be decoded');
@@ -203,7 +227,7 @@ async function checkFiles(checker, o) {
     try {
       if (item.error) throw item.error;
       if (isVideo(item.file)) {
-        const v = await checkVideo(checker, item.file, o);
+        const v = await checkVideo(checker, item.path, o);
         if (o.json) line = JSON.stringify(videoJson(item.file, v));
         else {
           const parts = [`${item.file}: video, ${v.frames_checked} frame${v.frames_checked === 1 ? '' : 's'} checked, ${v.tracks.length} face track${v.tracks.length === 1 ? '' : 's'}`];
@@ -216,7 +240,7 @@ async function checkFiles(checker, o) {
         process.stdout.write(line + '\n');
         continue;
       }
-      const r = await checker.check(readImageFile(item.file), { tiles: o.tiles, heatmap: o.heatmap });
+      const r = await checker.check(readImageFile(item.path), { tiles: o.tiles, heatmap: o.heatmap });
       if (o.json) line = JSON.stringify(resultJson(item.file, r, checker.hasClassifier ? threshold : null, band));
       else {
         const parts = [`${item.file}: ${r.width}x${r.height}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];

@@ -345,6 +345,25 @@ test('the CLI reports the same codes in --json', () => {
   assert.equal(lines.at(-1).error.code, 'READ_FAILED');
 });
 
+test('the CLI opens files whose names are not UTF-8 (found in a folder, kept as bytes)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-names-'));
+  try {
+    const dirB = Buffer.from(dir);
+    const odd = Buffer.concat([dirB, Buffer.from('/'), Buffer.from([0x66, 0xff, 0xfe, 0x80]), Buffer.from('.png')]);
+    fs.writeFileSync(odd, png(40, 30));
+    fs.writeFileSync(path.join(dir, '-dash.png'), png(40, 30));
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin/deepfake-shield.js'), '--json', dir], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    for (const l of lines) assert.equal(l.error, null, l.file);
+    // The printed name shows the undecodable bytes as U+FFFD.
+    assert.ok(lines.some((l) => l.file.endsWith('f\ufffd\ufffd\ufffd.png')), JSON.stringify(lines.map((l) => l.file)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('every load failure is LOAD_FAILED naming what failed; bad options are INVALID_ARGUMENT', async () => {
   const fail = async (opts, code, re, label) => {
     await assert.rejects(createChecker(opts), (e) => {

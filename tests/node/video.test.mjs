@@ -92,6 +92,18 @@ test('CLI: clips made by ffmpeg from photos, one JSON line each; corrupt, trunca
     fs.writeFileSync(path.join(tmp, 'truncated.mp4'), bytes.subarray(0, 200));
     fs.writeFileSync(path.join(tmp, 'corrupt.mp4'), Buffer.from('this is not a video at all'));
     fs.writeFileSync(path.join(tmp, 'empty.mov'), Buffer.alloc(0));
+    // Names ffmpeg would misread if given by name (a leading '-', a protocol prefix) and one
+    // that is not UTF-8: the CLI hands ffmpeg the opened file, so each is checked like any other.
+    const sub = path.join(tmp, 'names');
+    fs.mkdirSync(sub);
+    for (const n of ['-i.mp4', 'concat:a.mp4']) fs.copyFileSync(clip, path.join(sub, n));
+    fs.copyFileSync(clip, Buffer.concat([Buffer.from(sub + '/'), Buffer.from([0xc3, 0x28]), Buffer.from('.mp4')]));
+    const named = spawnSync(process.execPath, [CLI, '--json', sub], { encoding: 'utf8' });
+    assert.equal(named.status, 0, named.stdout + named.stderr);
+    const namedLines = named.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(namedLines.length, 3);
+    for (const l of namedLines) assert.equal(l.tracks?.length, 1, JSON.stringify(l));
+    fs.rmSync(sub, { recursive: true });
     const r = spawnSync(process.execPath, [CLI, '--json', tmp], { encoding: 'utf8' });
     assert.equal(r.status, 1, r.stderr);
     const lines = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => [path.basename(o.file), o]));
