@@ -3,33 +3,54 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
 #include <cmath>
 
 #include "core/status.h"
 
 namespace dfs {
 
+// A number for a message without printf's float formatting (which costs the wasm ~8 KB):
+// integers exactly, others to 6 decimals, anything huge or not finite by name.
+static std::string short_number(double v) {
+  if (v != v) return "NaN";
+  if (!(v > -1e15 && v < 1e15)) return v > 0 ? "more than 1e15" : "less than -1e15";
+  const long long q = std::llround(std::fabs(v) * 1e6);
+  std::string frac = std::to_string(q % 1000000);
+  frac = std::string(6 - frac.size(), '0') + frac;
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return (v < 0 && q ? "-" : "") + std::to_string(q / 1000000) + (frac.empty() ? "" : "." + frac);
+}
+
+// A header number outside its range fails the load naming the field (a NaN fails every test).
+static float field_in(const char* name, double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi))
+    fail(Code::kBadModel, std::string(name) + " must be within [" + short_number(lo) + ", " +
+                              short_number(hi) + "], got " + short_number(v));
+  return float(v);
+}
+
 AnchorOptions anchor_options_from(const Json& j) {
   AnchorOptions o;
   o.num_layers = j["num_layers"].integer();
   o.input_h = j["input_size_height"].integer();
   o.input_w = j["input_size_width"].integer();
-  o.min_scale = float(j["min_scale"].num());
-  o.max_scale = float(j["max_scale"].num());
-  o.offset_x = float(j["anchor_offset_x"].num());
-  o.offset_y = float(j["anchor_offset_y"].num());
+  o.min_scale = field_in("anchors.min_scale", j["min_scale"].num(), 1e-3, 4);
+  o.max_scale = field_in("anchors.max_scale", j["max_scale"].num(), 1e-3, 4);
+  o.offset_x = field_in("anchors.anchor_offset_x", j["anchor_offset_x"].num(), 0, 1);
+  o.offset_y = field_in("anchors.anchor_offset_y", j["anchor_offset_y"].num(), 0, 1);
   o.strides = j["strides"].ints();
   o.aspect_ratios = j["aspect_ratios"].floats();
   o.fixed_anchor_size = j["fixed_anchor_size"].boolean();
   o.reduce_boxes_in_lowest_layer = j["reduce_boxes_in_lowest_layer"].boolean();
-  o.interpolated_scale_aspect_ratio = float(j["interpolated_scale_aspect_ratio"].num());
+  o.interpolated_scale_aspect_ratio = field_in(
+      "anchors.interpolated_scale_aspect_ratio", j["interpolated_scale_aspect_ratio"].num(), 0, 16);
   if (o.num_layers < 1 || o.num_layers > 16 || int(o.strides.size()) != o.num_layers ||
       o.aspect_ratios.empty() || o.input_h < 1 || o.input_w < 1)
     fail(Code::kBadModel, "anchors: inconsistent options");
   for (int s : o.strides)
     if (s < 1 || s > 1024) fail(Code::kBadModel, "anchors: bad stride");
-  for (float a : o.aspect_ratios)
-    if (!(a > 0)) fail(Code::kBadModel, "anchors: bad aspect ratio");
+  for (float a : o.aspect_ratios) field_in("anchors.aspect_ratios[]", a, 1e-2, 100);
   return o;
 }
 
@@ -87,15 +108,14 @@ DecodeOptions decode_options_from(const Json& j) {
   o.num_keypoints = j["num_keypoints"].integer();
   if (j["num_coords"].integer() != 16 || o.num_keypoints != 6)
     fail(Code::kBadModel, "decode: expected 16 coords with 6 keypoints");
-  o.x_scale = float(j["x_scale"].num());
-  o.y_scale = float(j["y_scale"].num());
-  o.w_scale = float(j["w_scale"].num());
-  o.h_scale = float(j["h_scale"].num());
-  o.score_clip = float(j["score_clipping_thresh"].num());
-  o.min_score = float(j["min_score_thresh"].num());
-  o.nms_iou = float(j["min_suppression_threshold"].num());
-  if (!(o.x_scale > 0 && o.y_scale > 0 && o.w_scale > 0 && o.h_scale > 0))
-    fail(Code::kBadModel, "decode: scales must be positive");
+  // Box scales divide the regressor outputs (MediaPipe: the input size, 128 or 192).
+  o.x_scale = field_in("decode.x_scale", j["x_scale"].num(), 1, 4096);
+  o.y_scale = field_in("decode.y_scale", j["y_scale"].num(), 1, 4096);
+  o.w_scale = field_in("decode.w_scale", j["w_scale"].num(), 1, 4096);
+  o.h_scale = field_in("decode.h_scale", j["h_scale"].num(), 1, 4096);
+  o.score_clip = field_in("decode.score_clipping_thresh", j["score_clipping_thresh"].num(), 1, 1e4);
+  o.min_score = field_in("decode.min_score_thresh", j["min_score_thresh"].num(), 0, 1);
+  o.nms_iou = field_in("decode.min_suppression_threshold", j["min_suppression_threshold"].num(), 0.01, 1);
   return o;
 }
 

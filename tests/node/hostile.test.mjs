@@ -313,6 +313,19 @@ test('lying model files are BAD_MODEL (checksums recomputed so the offset/size c
     'anchors disagree with the outputs': (h) => { h.anchors.strides = [8, 16, 16, 16, 16]; h.anchors.num_layers = 5; },
   };
   for (const [label, f] of Object.entries(lies)) await expectModel(tamper(f), 'BAD_MODEL', label);
+  // Detector settings out of range: BAD_MODEL naming the field.
+  const settings = {
+    'decode.min_score_thresh': (h) => { h.decode.min_score_thresh = 1.5; },
+    'decode.min_suppression_threshold': (h) => { h.decode.min_suppression_threshold = 0; },
+    'decode.x_scale': (h) => { h.decode.x_scale = 1e300; },
+    'decode.score_clipping_thresh': (h) => { h.decode.score_clipping_thresh = -3; },
+    'anchors.anchor_offset_x': (h) => { h.anchors.anchor_offset_x = -1; },
+    'anchors.min_scale': (h) => { h.anchors.min_scale = 0; },
+    'anchors.aspect_ratios[]': (h) => { h.anchors.aspect_ratios = [1e6]; },
+  };
+  for (const [field, f] of Object.entries(settings)) {
+    await assert.rejects(load(tamper(f)), (e) => e.code === 'BAD_MODEL' && e.message.includes(field), field);
+  }
   await expectModel(buildDfs('{"kind": "blazeface", "tensors": [', m.data), 'BAD_MODEL', 'header is not JSON');
 
   // Model locations that cannot be read are LOAD_FAILED, whatever went wrong underneath.
