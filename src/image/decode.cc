@@ -287,6 +287,10 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
     fail(Code::kImageTooLarge, what + " image " + dims_str(hw, hh) + " is larger than the decoder can hold");
   }
   check_density(fmt, data, size, hw, hh);
+  if (fmt == Format::kJpeg) {
+    if (const char* why = jpeg_stb_hazard(data, size, nullptr, /*walk_blocks=*/true))
+      fail(Code::kCorruptImage, "JPEG: " + std::string(why));
+  }
 
   if (fmt == Format::kPng) {
     std::string chunk;

@@ -18,7 +18,14 @@ namespace dfs {
 // components) is refused, so a small file cannot buy minutes of decoding. *unsupported (when
 // given) is set for arithmetic-coded, lossless and hierarchical JPEGs: valid files that stb
 // does not decode, which are UNSUPPORTED_FORMAT rather than corrupt.
+//
+// walk_blocks also walks the entropy-coded data of sequential (baseline / extended) scans, block
+// by block, without decoding pixels: a file cut short and then given an end marker (which stb
+// would decode, feeding zeros for the missing data) is refused, as is a code no table has.
+// Linear in the file size; meant after the size limits passed. Progressive scans are not
+// walked (their data ending early is not detected).
 constexpr int kMaxJpegScans = 150;
-const char* jpeg_stb_hazard(const uint8_t* data, size_t size, bool* unsupported = nullptr);
+const char* jpeg_stb_hazard(const uint8_t* data, size_t size, bool* unsupported = nullptr,
+                            bool walk_blocks = false);
 
 }  // namespace dfs

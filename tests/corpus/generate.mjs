@@ -180,7 +180,8 @@ export function dhtBody(cls, id, bits, symbols) {
 /**
  * Baseline JPEG with 1 (gray), 3 (YCbCr) or 4 (Adobe CMYK) components, 4:4:4, one scan.
  * sample(x, y, c) gives RGB (or CMYK) values. Options: width/height in the header may be made to
- * lie with headerW/headerH; dht replaces the Huffman table segments (hostile tables).
+ * lie with headerW/headerH; dht replaces the Huffman table segments (hostile tables);
+ * restartInterval (MCUs) writes a DRI segment and RSTn markers.
  */
 export function jpeg(w, h, opt = {}) {
   const comps = opt.components ?? 3;
@@ -213,8 +214,17 @@ export function jpeg(w, h, opt = {}) {
   };
   const pred = new Array(comps).fill(0);
   const blk = new Float64Array(64);
+  const ri = opt.restartInterval ?? 0;
+  let mcu = 0;
   for (let by = 0; by < h; by += 8) {
     for (let bx = 0; bx < w; bx += 8) {
+      // Every ri MCUs: pad the byte with 1-bits, RSTn (n = 0..7 in turn), predictions reset.
+      if (ri && mcu && mcu % ri === 0) {
+        if (nbits) put((1 << (8 - nbits)) - 1, 8 - nbits);
+        bytes.push(0xff, 0xd0 + ((mcu / ri - 1) & 7));
+        pred.fill(0);
+      }
+      mcu++;
       for (let c = 0; c < comps; c++) {
         for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) blk[y * 8 + x] = value(bx + x, by + y, c) - 128;
         const coef = new Int32Array(64);
@@ -254,6 +264,7 @@ export function jpeg(w, h, opt = {}) {
   sos.push(u8(0, 63, 0));
   const parts = [u8(0xff, 0xd8)];
   if (comps === 4) parts.push(segment(0xee, concat([ascii('Adobe'), u8(0, 100, 0, 0, 0, 0, 0)])));
+  if (ri) parts.push(segment(0xdd, be16(ri)));
   parts.push(segment(0xdb, concat([u8(0), qZig])));
   parts.push(segment(0xc0, concat(sof)));
   parts.push(...(opt.dht ?? [segment(0xc4, dhtBody(0, 0, DC_BITS, [...Array(12).keys()])),

@@ -102,6 +102,40 @@ test('truncated JPEG and PNG at many offsets', () => {
   }
 });
 
+test('a JPEG cut short and given back its end marker is CORRUPT_IMAGE, not a picture padded with zeros', () => {
+  const withEoi = (b, cut) => { const t = new Uint8Array(cut + 2); t.set(b.subarray(0, cut)); t.set([0xff, 0xd9], cut); return t; };
+  const scanStart = (b) => { for (let i = 2; i < b.length - 1; i++) if (b[i] === 0xff && b[i + 1] === 0xda) return i + 2 + ((b[i + 2] << 8) | b[i + 3]); return -1; };
+  const inputs = {
+    'jpeg 40x24': jpeg(40, 24),
+    'gray jpeg 17x9': jpeg(17, 9, { components: 1 }),
+    'cmyk jpeg 24x16': jpeg(24, 16, { components: 4 }),
+    'jpeg 48x40 with a restart every 2 blocks': jpeg(48, 40, { restartInterval: 2 }),
+  };
+  if (FACE) inputs['face photo'] = FACE;
+  for (const [name, full] of Object.entries(inputs)) {
+    assert.equal(codeOf(() => checker.checkSync(full), name), 'OK', `${name} whole`);
+    const start = scanStart(full), end = full.length - 2;
+    let cuts = 0;
+    for (let cut = start + 1; cut < end - 1; cut += Math.max(1, Math.floor((end - start) / 60))) {
+      // Cutting inside the last byte's padding loses no block; every cut before it does.
+      assert.throws(() => checker.checkSync(withEoi(full, cut)), (e) => e.code === 'CORRUPT_IMAGE' && /cut short/.test(e.message),
+        `${name} cut at ${cut} of ${full.length}`);
+      cuts++;
+    }
+    assert.ok(cuts > 5, name);
+  }
+  // Restart markers: the scan stopping at a restart boundary (the rest replaced by EOI) is
+  // caught too; there stb would stop quietly and return the blocks it never decoded.
+  const rst = inputs['jpeg 48x40 with a restart every 2 blocks'];
+  const marks = [];
+  for (let i = scanStart(rst); i < rst.length - 1; i++) if (rst[i] === 0xff && rst[i + 1] >= 0xd0 && rst[i + 1] <= 0xd7) marks.push(i);
+  assert.equal(marks.length, Math.ceil(48 / 8) * Math.ceil(40 / 8) / 2 - 1, 'one RST per interval');
+  for (const at of [marks[0], marks[5], marks.at(-1)]) {
+    assert.throws(() => checker.checkSync(withEoi(rst, at)), (e) => e.code === 'CORRUPT_IMAGE', `cut at RST ${at}`);
+  }
+  stillWorks('JPEGs cut short');
+});
+
 test('corrupt Huffman tables', () => {
   const { DC_BITS, AC_BITS, AC_SYMBOLS } = JPEG_TABLES;
   const withTables = (dht) => jpeg(16, 16, { dht });
