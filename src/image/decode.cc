@@ -218,20 +218,21 @@ int stb_info(Format f, const uint8_t* d, size_t n, int* w, int* h, int* comp) {
 // stb_image never verifies PNG CRCs. Browsers (libpng's default) refuse a critical chunk whose
 // CRC is wrong and skip a bad ancillary one; this gives the critical half of that answer. A chunk
 // cut off by the end of the file is left for stb to judge.
-bool png_critical_crc_ok(const uint8_t* d, size_t n, std::string* chunk) {
+// Walks the chunks: a critical chunk whose CRC fails, or a file that ends before IEND (cut
+// short: stb then fails with no reason of its own), is a reason; nullptr when whole.
+std::string png_chunks_problem(const uint8_t* d, size_t n) {
   size_t p = 8;
   while (n - p >= 12) {
     const size_t len = be32(d + p);
-    if (len > n - p - 12) return true;
+    if (len > n - p - 12) break;
     const bool critical = (d[p + 4] & 0x20) == 0;  // upper-case first letter
-    if (critical && dfs::crc32_ieee(d + p + 4, len + 4) != be32(d + p + 8 + len)) {
-      chunk->assign(reinterpret_cast<const char*>(d + p + 4), 4);
-      return false;
-    }
-    if (std::memcmp(d + p + 4, "IEND", 4) == 0) return true;
+    if (critical && dfs::crc32_ieee(d + p + 4, len + 4) != be32(d + p + 8 + len))
+      return "PNG chunk " + std::string(reinterpret_cast<const char*>(d + p + 4), 4) +
+             " fails its CRC check";
+    if (std::memcmp(d + p + 4, "IEND", 4) == 0) return {};
     p += 12 + len;
   }
-  return true;
+  return "PNG file ends before its IEND chunk (cut short)";
 }
 
 }  // namespace
@@ -293,10 +294,8 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   }
 
   if (fmt == Format::kPng) {
-    std::string chunk;
-    if (!png_critical_crc_ok(data, size, &chunk)) {
-      fail(Code::kCorruptImage, "PNG chunk " + chunk + " fails its CRC check");
-    }
+    const std::string problem = png_chunks_problem(data, size);
+    if (!problem.empty()) fail(Code::kCorruptImage, problem);
   }
 
   const int orientation = fmt == Format::kJpeg ? jpeg_exif_orientation(data, size) : 1;
