@@ -75,7 +75,7 @@ async function loadBytes(location, fetchFn, onProgress, label) {
 }
 
 function toBytes(x) {
-  if (x instanceof Uint8Array) return x;
+  if (x instanceof Uint8Array) return realView(x);
   // A detached buffer (transferred to a worker, say) has no bytes left, and making a view of it
   // throws a TypeError; as an empty input it gets our EMPTY_INPUT error instead.
   if (x instanceof ArrayBuffer) return new Uint8Array(x.byteLength ? x : 0);
@@ -83,6 +83,15 @@ function toBytes(x) {
     return x.buffer.byteLength ? new Uint8Array(x.buffer, x.byteOffset, x.byteLength) : new Uint8Array(0);
   }
   return null;
+}
+
+// A Proxy (or an object whose prototype was set to a typed array's) passes instanceof but has no
+// bytes the module can copy; say so instead of a TypeError from deep inside the binding.
+function realView(x) {
+  if (!ArrayBuffer.isView(x)) {
+    throw new DeepfakeShieldError('INVALID_ARGUMENT', `${describe(x)} is not a real typed array (a Proxy?); pass the typed array itself`);
+  }
+  return x;
 }
 
 // "\0asm": anything else (an HTML page a dev server sent for an unknown path, a 404 text) would
@@ -313,7 +322,7 @@ export class Checker {
       if (bytes.length === 0) throw new DeepfakeShieldError('EMPTY_INPUT', 'image is empty (0 bytes, or a detached buffer)');
       r = this._native.checkEncoded(bytes, options);
     } else if (input && typeof input === 'object' && 'data' in input && 'width' in input && 'height' in input) {
-      const data = input.data instanceof Uint8ClampedArray || input.data instanceof Uint8Array ? input.data : null;
+      const data = input.data instanceof Uint8ClampedArray || input.data instanceof Uint8Array ? realView(input.data) : null;
       if (!data) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'pixels.data must be a Uint8Array or Uint8ClampedArray (RGBA)');
       r = this._native.checkPixels(data, input.width, input.height, options);
     } else {
@@ -396,7 +405,7 @@ export class Checker {
       if (n >= maxFrames) break;
       if (!fr || typeof fr !== 'object' || !('data' in fr)) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'each frame must be {data, width, height, t}');
       if (!(fr.t >= lastT)) throw new DeepfakeShieldError('INVALID_ARGUMENT', `frame times must be finite and in order (got ${fr.t} after ${lastT})`);
-      const data = fr.data instanceof Uint8Array || fr.data instanceof Uint8ClampedArray ? fr.data : null;
+      const data = fr.data instanceof Uint8Array || fr.data instanceof Uint8ClampedArray ? realView(fr.data) : null;
       if (!data) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'frame data must be a Uint8Array or Uint8ClampedArray (RGBA)');
       unwrap(this._native.videoFrame(data, fr.width, fr.height, fr.t, checkOptions));
       lastT = fr.t;

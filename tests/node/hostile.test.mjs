@@ -213,6 +213,9 @@ test('wrong JS types', () => {
     'pixels with Infinity size': { data: new Uint8Array(4), width: Infinity, height: 1 },
     'pixels with short data': { data: new Uint8Array(16), width: 100, height: 100 },
     'pixels 1e7 x 1e7': { data: new Uint8Array(4), width: 1e7, height: 1e7 },
+    'Proxy around a Uint8Array': new Proxy(Uint8Array.from(GOOD), {}),
+    'pixels with Proxy data': { data: new Proxy(new Uint8Array(4), {}), width: 1, height: 1 },
+    'object posing as a Uint8Array': Object.setPrototypeOf({ length: 3 }, Uint8Array.prototype),
   };
   for (const [name, v] of Object.entries(bad)) expectCode(() => checker.checkSync(v), 'INVALID_ARGUMENT', name);
   expectCode(() => checker.checkSync(GOOD, 'fast'), 'INVALID_ARGUMENT', 'options as a string');
