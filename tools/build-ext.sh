@@ -7,18 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-dist-ext}
 out=${out%/}
-for f in dist/index.js dist/deepfake-shield.mjs dist/deepfake-shield.wasm models/blazeface_short.dfs models/blazeface_full.dfs; do
+. tools/assets.sh
+for f in $(assets runtime); do
   [[ -f $f ]] || { echo "build-ext: $f is missing; run npm run build first" >&2; exit 1; }
 done
 
 rm -rf "$out" "$out.zip"
 mkdir -p "$out/web/extension/icons" "$out/dist" "$out/models"
-cp web/ui.js web/cards.js web/client.js web/worker.js web/style.css web/icon.svg "$out/web/"
-cp web/extension/background.js web/extension/result.html web/extension/result.js "$out/web/extension/"
+for f in $(assets shared extension runtime); do cp "$f" "$out/$f"; done
 cp web/extension/icons/icon-*.png "$out/web/extension/icons/"
-cp dist/index.js dist/verdict.js dist/c2pa.js dist/c2pa-verifier.js dist/deepfake-shield.mjs dist/deepfake-shield.wasm "$out/dist/"
-cp models/blazeface_short.dfs models/blazeface_full.dfs "$out/models/"
-if [[ -f models/classifier.dfs ]]; then cp models/classifier.dfs "$out/models/"; fi
+# Optional files, except the threaded module (an extension page is not cross-origin isolated).
+for f in $(assets runtime_optional); do
+  if [[ -f $f && $f != *-mt.* ]]; then cp "$f" "$out/$f"; fi
+done
 # The manifest carries the package version (Chrome wants 1-4 dot-separated integers).
 node -e '
   const fs = require("fs");

@@ -6,19 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-web}
 out=${out%/}
-for f in dist/index.js dist/deepfake-shield.mjs dist/deepfake-shield.wasm models/blazeface_short.dfs models/blazeface_full.dfs; do
+. tools/assets.sh
+for f in $(assets runtime); do
   [[ -f $f ]] || { echo "build-web: $f is missing; run npm run build first" >&2; exit 1; }
 done
 rm -rf "$out"
 mkdir -p "$out/web" "$out/dist" "$out/models"
-cp web/index.html web/app.js web/ui.js web/cards.js web/client.js web/worker.js web/sw.js web/style.css web/icon.svg "$out/web/"
-cp dist/index.js dist/verdict.js dist/c2pa.js dist/c2pa-verifier.js dist/index.d.ts dist/deepfake-shield.mjs dist/deepfake-shield.wasm "$out/dist/"
-# The threaded module: used when the host serves the page cross-origin isolated (COOP + COEP).
-for f in dist/deepfake-shield-mt.mjs dist/deepfake-shield-mt.wasm dist/deepfake-shield-mt.worker.js; do
-  if [[ -f $f ]]; then cp "$f" "$out/dist/"; fi
+for f in $(assets shared page runtime); do cp "$f" "$out/$f"; done
+# Optional: the classifier, the C2PA verifier, the threaded module (used when the host serves
+# the page cross-origin isolated, COOP + COEP).
+for f in $(assets runtime_optional); do
+  if [[ -f $f ]]; then cp "$f" "$out/$f"; fi
 done
-cp models/blazeface_short.dfs models/blazeface_full.dfs "$out/models/"
-if [[ -f models/classifier.dfs ]]; then cp models/classifier.dfs "$out/models/"; fi
+cp dist/index.d.ts "$out/dist/"
 cat > "$out/index.html" <<'HTML'
 <!doctype html>
 <meta charset="utf-8">

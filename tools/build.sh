@@ -23,10 +23,17 @@ if [[ ! -f build-wasm-mt/CMakeCache.txt ]]; then
 fi
 cmake --build build-wasm-mt -j"$JOBS" --target dfs_wasm
 
+# dist/ holds exactly what this script writes (no file left from an older layout gets packed).
+rm -rf dist
 mkdir -p dist
 cp build-wasm/deepfake-shield.mjs build-wasm/deepfake-shield.wasm dist/
 cp build-wasm-mt/deepfake-shield-mt.mjs build-wasm-mt/deepfake-shield-mt.wasm build-wasm-mt/deepfake-shield-mt.worker.js dist/
-cp bindings/js/index.js bindings/js/verdict.js bindings/js/c2pa.js bindings/js/index.cjs bindings/js/index.d.ts dist/
+# The package's own modules: every dist/*.js of web/assets.json that has a source in bindings/js.
+. tools/assets.sh
+for f in $(assets runtime runtime_optional); do
+  if [[ $f == dist/*.js && -f bindings/js/${f#dist/} ]]; then cp "bindings/js/${f#dist/}" dist/; fi
+done
+cp bindings/js/index.cjs bindings/js/index.d.ts dist/
 # The C2PA verifier as one lazily loaded module (pages and the extension have no bundler).
 if [[ -d node_modules/@trustnxt/c2pa-ts && -x node_modules/.bin/esbuild ]]; then
   node_modules/.bin/esbuild bindings/js/c2pa-entry.js --bundle --format=esm --platform=browser \

@@ -1,19 +1,20 @@
 // Service worker: keeps the app shell, the wasm module and the models in the Cache API so the
 // page works offline. Network first (revalidated cheaply by ETag), the cache when offline.
 const CACHE = 'deepfake-shield-v1';
-const SHELL = [
-  './', './index.html', './style.css', './app.js', './ui.js', './cards.js', './client.js', './worker.js', './icon.svg',
-  '../dist/index.js', '../dist/verdict.js', '../dist/c2pa.js', '../dist/deepfake-shield.mjs', '../dist/deepfake-shield.wasm',
-  '../models/blazeface_short.dfs', '../models/blazeface_full.dfs',
-];
-// Not shipped until a trained model exists: cached when present, never required.
-const OPTIONAL = ['../models/classifier.dfs'];
+// What to keep: web/assets.json, the one list the build scripts copy from (paths from the
+// root, which is this folder's parent). Optional files are cached when present, never required.
+async function assetList() {
+  const a = await (await fetch('./assets.json', { cache: 'no-cache' })).json();
+  const url = (f) => (f.startsWith('web/') ? './' + f.slice(4) : '../' + f);
+  return { required: ['./', ...[...a.page, ...a.shared, ...a.runtime].map(url)], optional: a.runtime_optional.map(url) };
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
+    const { required, optional } = await assetList();
     const cache = await caches.open(CACHE);
-    await cache.addAll(SHELL);
-    await Promise.all(OPTIONAL.map((u) => cache.add(u).catch(() => {})));
+    await cache.addAll(required);
+    await Promise.all(optional.map((u) => cache.add(u).catch(() => {})));
     await self.skipWaiting();
   })());
 });

@@ -3,6 +3,8 @@
 // the manifest store and checks the claim signature and the hashes. Where it is not installed
 // or cannot be loaded (a page without a bundler), the manifest stays "present, not verified".
 
+import { packageFile } from './locate.js';
+
 const GENERATIVE = /\/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia)$/;
 
 let loading = null;
@@ -10,14 +12,14 @@ let loading = null;
 // file carries a manifest) next to this module, else the installed package.
 async function importVerifier() {
   try {
-    const b = await import(/* @vite-ignore */ new URL('./c2pa-verifier.js', import.meta.url).href);
+    const b = await import(/* @vite-ignore */ /* webpackIgnore: true */ packageFile(new URL('./c2pa-verifier.js', import.meta.url), import.meta.url).href);
     return { asset: b, jumbf: b, manifest: b };
   } catch (first) {
     // Split so bundlers treat it as optional and a plain page never resolves it eagerly.
     const pkg = '@trustnxt/' + 'c2pa-ts';
     try {
-      const [asset, jumbf, manifest] = await Promise.all([import(/* @vite-ignore */ `${pkg}/asset`),
-        import(/* @vite-ignore */ `${pkg}/jumbf`), import(/* @vite-ignore */ `${pkg}/manifest`)]);
+      const [asset, jumbf, manifest] = await Promise.all([import(/* @vite-ignore */ /* webpackIgnore: true */ `${pkg}/asset`),
+        import(/* @vite-ignore */ /* webpackIgnore: true */ `${pkg}/jumbf`), import(/* @vite-ignore */ /* webpackIgnore: true */ `${pkg}/manifest`)]);
       return { asset, jumbf, manifest };
     } catch {
       throw first;

@@ -3,6 +3,7 @@
 import createDfsModule from './deepfake-shield.mjs';
 import { annotate, verdictFor, DEFAULT_TRAINED_ON } from './verdict.js';
 import { verifyC2pa, mergeC2pa } from './c2pa.js';
+import { packageFile } from './locate.js';
 
 export { verifyC2pa } from './c2pa.js';
 
@@ -30,14 +31,14 @@ export const DEFAULT_MODELS = {
 };
 
 function defaultBase() {
-  return new URL('../models/', import.meta.url);
+  return packageFile(new URL('../models/', import.meta.url), import.meta.url);
 }
 
 async function loadBytes(location, fetchFn, onProgress, label) {
   const url = location instanceof URL ? location : new URL(location, defaultBase());
   if (url.protocol === 'file:' && isNode) {
-    const fs = await import(/* @vite-ignore */ 'node:' + 'fs/promises');
-    const { fileURLToPath } = await import(/* @vite-ignore */ 'node:' + 'url');
+    const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:' + 'fs/promises');
+    const { fileURLToPath } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:' + 'url');
     let buf;
     try {
       buf = await fs.readFile(fileURLToPath(url));
@@ -143,13 +144,13 @@ async function instantiate(options) {
   const threads = wantedThreads(options.threads);
   if (threads > 1 && threadsAvailable()) {
     try {
-      const wasmLoc = options.wasmThreads ?? new URL('./deepfake-shield-mt.wasm', import.meta.url);
+      const wasmLoc = options.wasmThreads ?? packageFile(new URL('./deepfake-shield-mt.wasm', import.meta.url), import.meta.url);
       const load = async () => {
         const wasmBinary = checkWasm(toBytes(wasmLoc) ??
           await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield-mt.wasm'), String(wasmLoc));
         // Not bundled: the module starts its workers from its own URL (deepfake-shield-mt.worker.js).
-        const url = new URL('./deepfake-shield-mt.mjs', import.meta.url).href;
-        const { default: createMt } = await import(/* @vite-ignore */ url);
+        const url = packageFile(new URL('./deepfake-shield-mt.mjs', import.meta.url), import.meta.url).href;
+        const { default: createMt } = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
         const Module = await createMt({ wasmBinary });
         Module.setThreads(threads);
         return Module;
@@ -171,7 +172,7 @@ async function instantiate(options) {
       options.onThreadsFallback?.(e);
     }
   }
-  const wasmLoc = options.wasm ?? new URL('./deepfake-shield.wasm', import.meta.url);
+  const wasmLoc = options.wasm ?? packageFile(new URL('./deepfake-shield.wasm', import.meta.url), import.meta.url);
   const wasmBinary = checkWasm(toBytes(wasmLoc) ??
     await loadBytes(wasmLoc, options.fetch, options.onProgress, 'deepfake-shield.wasm'), String(wasmLoc));
   const make = async () => {
@@ -243,7 +244,13 @@ export async function createChecker(options = {}) {
   }
   const Module = await instantiate(options);
   const native = new Module.Checker();
-  const models = { detectorShort: new URL('../models/blazeface_short.dfs', import.meta.url), detectorFull: new URL('../models/blazeface_full.dfs', import.meta.url), classifier: new URL('../models/classifier.dfs', import.meta.url), ...(options.models || {}) };
+  // Each URL written out in full: that is the pattern bundlers find and emit as an asset.
+  const models = {
+    detectorShort: packageFile(new URL('../models/blazeface_short.dfs', import.meta.url), import.meta.url),
+    detectorFull: packageFile(new URL('../models/blazeface_full.dfs', import.meta.url), import.meta.url),
+    classifier: packageFile(new URL('../models/classifier.dfs', import.meta.url), import.meta.url),
+    ...(options.models || {}),
+  };
   const loaded = {}, modelBytes = {};
   try {
     for (const [role, loc] of Object.entries(models)) {

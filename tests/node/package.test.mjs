@@ -1,6 +1,7 @@
 // The npm package as a user gets it: `npm pack`, installed from the tarball into a fresh project,
-// used from ESM, CommonJS and the installed bin, and bundled by a real Vite build that must
-// emit the wasm and the models and work when loaded in Chromium.
+// used from ESM, CommonJS and the installed bin, bundled by a real Vite build and a webpack 5
+// build (default configs) that must emit the wasm and the models, and served by the Vite dev
+// server; each app is loaded in Chromium and must check a photo like the Node API.
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -55,7 +56,7 @@ function sameFaces(got, label) {
 test('the tarball holds the runtime and nothing else', { skip }, () => {
   const files = packed.files.map((f) => f.path).sort();
   for (const f of ['package.json', 'bin/deepfake-shield.js', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts',
-    'dist/deepfake-shield.mjs', 'dist/deepfake-shield.wasm', 'dist/verdict.js', 'dist/c2pa.js', 'models/blazeface_short.dfs', 'models/blazeface_full.dfs',
+    'dist/deepfake-shield.mjs', 'dist/deepfake-shield.wasm', 'dist/verdict.js', 'dist/c2pa.js', 'dist/locate.js', 'models/blazeface_short.dfs', 'models/blazeface_full.dfs',
     'LICENSE', 'models/MODELS.md']) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
@@ -104,22 +105,54 @@ test('the installed bin prints a --json line for a photo', { skip, timeout: 1200
   sameFaces(got, 'bin');
 });
 
+const APP_HTML = (script) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>app</title>${script}</head>
+<body><input id="file" type="file"><pre id="out">loading</pre></body></html>
+`;
+const APP_JS = `import { createChecker } from 'deepfake-shield';
+const out = document.getElementById('out');
+try {
+  const checker = await createChecker();
+  out.textContent = 'ready ' + Object.keys(checker.models).join(',');
+  document.getElementById('file').addEventListener('change', async (e) => {
+    const r = await checker.check(e.target.files[0]);
+    out.textContent = JSON.stringify(r);
+  });
+} catch (e) {
+  out.textContent = 'failed ' + e.code + ': ' + e.message;
+}
+`;
+
+// Opens an app page in Chromium, waits for the checker, checks the test photo through the file
+// input, compares with the Node API; returns the URLs requested (all must be same-origin).
+async function runAppInChromium(t, url, label) {
+  if (!fs.existsSync(CHROMIUM)) { t.skip(`${CHROMIUM} is absent: the app was not loaded in a browser`); return null; }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  try {
+    const page = await browser.newPage();
+    const urls = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(url);
+    await page.waitForFunction(() => !document.getElementById('out').textContent.startsWith('loading'), null, { timeout: 90000 });
+    assert.match(await page.textContent('#out'), /^ready .*detectorShort,detectorFull/, label);
+    await page.setInputFiles('#file', PHOTO);
+    await page.waitForFunction(() => document.getElementById('out').textContent.startsWith('{'), null, { timeout: 90000 });
+    sameFaces(JSON.parse(await page.textContent('#out')), label);
+    const origin = new URL(url).origin;
+    assert.ok(urls.every((u) => u.startsWith(origin)), `${label}: nothing outside the origin`);
+    return urls;
+  } finally {
+    await browser.close();
+  }
+}
+
 test('a Vite build of an app that imports the package emits the wasm and models and runs in Chromium', { skip, timeout: 240000 }, async (t) => {
   const app = path.join(project, 'app');
   fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'index.html'), `<!doctype html>
-<html><head><meta charset="utf-8"><title>vite app</title><script type="module" src="./main.js"></script></head>
-<body><input id="file" type="file"><pre id="out">loading</pre></body></html>
-`);
-  fs.writeFileSync(path.join(app, 'main.js'), `import { createChecker } from 'deepfake-shield';
-const out = document.getElementById('out');
-const checker = await createChecker();
-out.textContent = 'ready ' + Object.keys(checker.models).join(',');
-document.getElementById('file').addEventListener('change', async (e) => {
-  const r = await checker.check(e.target.files[0]);
-  out.textContent = JSON.stringify(r);
-});
-`);
+  fs.writeFileSync(path.join(app, 'index.html'), APP_HTML('<script type="module" src="./main.js"></script>'));
+  fs.writeFileSync(path.join(app, 'main.js'), APP_JS);
   const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
   if (!fs.existsSync(vite)) assert.fail('vite is not installed (npm install)');
   // Relative base: the output works from any folder, here served under /dist/.
@@ -135,27 +168,56 @@ document.getElementById('file').addEventListener('change', async (e) => {
     assert.ok(f, `${m}.dfs emitted`);
     assert.ok(js.includes(f), `the bundle references ${f}`);
   }
-
-  if (!fs.existsSync(CHROMIUM)) { t.skip(`${CHROMIUM} is absent: the built app was not loaded in a browser`); return; }
   const { startServer } = await import('../../tools/serve.js');
   const srv = await startServer({ port: 0, root: app });
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
   try {
-    const page = await browser.newPage();
-    const urls = [];
-    page.on('request', (r) => urls.push(r.url()));
-    await page.goto(`${srv.url}/dist/index.html`);
-    await page.waitForFunction(() => document.getElementById('out').textContent.startsWith('ready'), null, { timeout: 90000 });
-    assert.match(await page.textContent('#out'), /detectorShort,detectorFull/);
-    await page.setInputFiles('#file', PHOTO);
-    await page.waitForFunction(() => document.getElementById('out').textContent.startsWith('{'), null, { timeout: 90000 });
-    sameFaces(JSON.parse(await page.textContent('#out')), 'vite app in Chromium');
-    assert.ok(urls.some((u) => u.endsWith(`/dist/assets/${wasm}`)), 'the hashed wasm was fetched');
-    assert.ok(urls.every((u) => u.startsWith(srv.url)), 'nothing outside the origin');
+    const urls = await runAppInChromium(t, `${srv.url}/dist/index.html`, 'vite build in Chromium');
+    if (urls) assert.ok(urls.some((u) => u.endsWith(`/dist/assets/${wasm}`)), 'the hashed wasm was fetched');
   } finally {
-    await browser.close();
+    await srv.close();
+  }
+});
+
+test('the Vite dev server (default config, dependencies pre-bundled) runs the package in Chromium', { skip, timeout: 240000 }, async (t) => {
+  // The dev server moves the package's JavaScript into node_modules/.vite/deps/, away from its
+  // wasm and models; the package finds them in its own folder (bindings/js/locate.js).
+  const app = path.join(project, 'devapp');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'index.html'), APP_HTML('<script type="module" src="./main.js"></script>'));
+  fs.writeFileSync(path.join(app, 'main.js'), APP_JS);
+  const { createServer } = await import('vite');
+  const server = await createServer({ root: app, logLevel: 'warn', configFile: false, server: { port: 0, host: '127.0.0.1' } });
+  await server.listen();
+  try {
+    const urls = await runAppInChromium(t, server.resolvedUrls.local[0], 'vite dev server in Chromium');
+    if (urls) {
+      assert.ok(urls.some((u) => u.includes('/node_modules/.vite/deps/')), 'the package was pre-bundled (the case under test)');
+      assert.ok(urls.some((u) => u.endsWith('/node_modules/deepfake-shield/dist/deepfake-shield.wasm')), 'the wasm came from the package folder');
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('a webpack 5 build (default config) emits the wasm and models and runs in Chromium', { skip, timeout: 240000 }, async (t) => {
+  const app = path.join(project, 'wpapp');
+  fs.mkdirSync(path.join(app, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(app, 'src/index.js'), APP_JS);
+  const cli = path.join(ROOT, 'node_modules/webpack-cli/bin/cli.js');
+  if (!fs.existsSync(cli)) assert.fail('webpack-cli is not installed (npm install)');
+  // Run from the consumer project so 'deepfake-shield' resolves to the installed tarball.
+  await sh(process.execPath, [cli, '--mode', 'production', '--entry', './wpapp/src/index.js', '--output-path', 'wpapp/dist',
+    '--no-stats'], project);
+  const out = fs.readdirSync(path.join(app, 'dist'));
+  const wasm = out.filter((f) => f.endsWith('.wasm')).map((f) => fs.readFileSync(path.join(app, 'dist', f)));
+  assert.ok(wasm.some((b) => b.equals(fs.readFileSync(path.join(ROOT, 'dist/deepfake-shield.wasm')))), `wasm emitted: ${out.join(' ')}`);
+  assert.ok(out.filter((f) => f.endsWith('.dfs')).length >= 2, `models emitted: ${out.join(' ')}`);
+  fs.writeFileSync(path.join(app, 'dist/index.html'), APP_HTML('<script defer src="main.js"></script>'));
+  const { startServer } = await import('../../tools/serve.js');
+  const srv = await startServer({ port: 0, root: app });
+  try {
+    await runAppInChromium(t, `${srv.url}/dist/index.html`, 'webpack build in Chromium');
+  } finally {
     await srv.close();
   }
 });
