@@ -303,13 +303,18 @@ test('the build-web folder works offline once loaded (service worker cache), wit
   await page.goto(`${own.url}/web/`);
   await waitChecker(page);
   // Wait until the service worker controls the page and holds the wasm and the detectors.
-  await page.waitForFunction(async () => {
+  // (A loop, not waitForFunction: that takes an async predicate's Promise itself as truthy.)
+  const cached = async () => page.evaluate(async () => {
     if (!navigator.serviceWorker.controller) return false;
     const c = await caches.open('deepfake-shield-v1');
-    const need = ['../dist/deepfake-shield.wasm', '../models/blazeface_full.dfs', './worker.js', './'];
+    const need = ['../dist/deepfake-shield.wasm', '../dist/locate.js', '../models/blazeface_full.dfs', './worker.js', './'];
     for (const u of need) if (!(await c.match(new URL(u, location.href).href))) return false;
     return true;
-  }, null, { timeout: 60000, polling: 500 });
+  });
+  for (let i = 0; !(await cached()); i++) {
+    assert.ok(i < 120, 'the service worker took over and cached the app within 60 s');
+    await new Promise((r) => setTimeout(r, 500));
+  }
   await own.close();
   assert.equal(await page.evaluate(() => fetch('/web/not-cached').then(() => 'online', () => 'offline')), 'offline');
   await page.reload();
