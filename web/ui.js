@@ -55,7 +55,8 @@ export function mountApp(root) {
   const view = { threshold: 0.5, showHeatmap: false };
   let info = null;
   let queue = Promise.resolve();
-  let batch = { total: 0, done: 0 };
+  // The batch being checked: files and bytes, so the bar moves by the work done, never back.
+  let batch = { total: 0, done: 0, bytes: 0, doneBytes: 0 };
   let pasted = 0;
 
   const setStatus = (text, state, frac) => {
@@ -123,14 +124,16 @@ export function mountApp(root) {
       entry.error = { code: e.code || 'READ_FAILED', message: e.message };
     }
     batch.done++;
+    batch.doneBytes += entry.size;
     if (!entry.removed) relabel(entry.card, entry, view);
     refreshButtons();
     if (batch.done === batch.total) {
       const n = entries.filter((e) => e.result || e.error).length;
       setStatus(`${readyText()} Checked ${n} image${n === 1 ? '' : 's'}.`, 'ready', 1);
-      batch = { total: 0, done: 0 };
+      batch = { total: 0, done: 0, bytes: 0, doneBytes: 0 };
     } else {
-      setStatus(`Checking image ${batch.done + 1} of ${batch.total}…`, 'busy', batch.done / batch.total);
+      setStatus(`Checking image ${batch.done + 1} of ${batch.total} (${mb(batch.doneBytes)} of ${mb(batch.bytes)} done)…`, 'busy',
+        batch.bytes ? batch.doneBytes / batch.bytes : batch.done / batch.total);
     }
   }
 
@@ -141,13 +144,14 @@ export function mountApp(root) {
     const k = (seenNames.get(name) || 0) + 1;
     seenNames.set(name, k);
     if (k > 1) name = `${name} (${k})`;
-    const entry = { name, blob, bytes, url: URL.createObjectURL(blob), result: null, error: null };
+    const entry = { name, blob, bytes, size: blob.size || bytes?.byteLength || 0, url: URL.createObjectURL(blob), result: null, error: null };
     entry.card = createCard(entry);
     relabel(entry.card, entry, view);
     cards.prepend(entry.card);
     entries.push(entry);
     attachRemove(entry);
     batch.total++;
+    batch.bytes += entry.size;
     if (batch.done === 0 && batch.total === 1) setStatus(info ? 'Checking…' : 'Waiting for the checker to load…', info ? 'busy' : 'loading', null);
     queue = queue.then(() => run(entry));
     refreshButtons();
@@ -231,7 +235,15 @@ export function mountApp(root) {
 
   exportBtn.addEventListener('click', () => {
     const done = entries.filter((e) => e.result || e.error);
-    const json = JSON.stringify(done.map((e) => toJson(e, view.threshold, view.band)), null, 1);
+    // What produced the verdicts travels with them: tool version, the classifier file's
+    // SHA-256, the threshold and band in use (each result line repeats the threshold).
+    const json = JSON.stringify({
+      tool: 'deepfake-shield', version: info?.version ?? null, exported: new Date().toISOString(),
+      models: info?.modelSha256 ? Object.fromEntries(Object.entries(info.modelSha256).map(([role, sha256]) => [role, { sha256 }])) : {},
+      threshold: info?.hasClassifier ? view.threshold : null, inconclusive: info?.hasClassifier ? view.band : null,
+      trained_on: info?.trainedOn ?? null,
+      results: done.map((e) => toJson(e, view.threshold, view.band)),
+    }, null, 1);
     const url = URL.createObjectURL(new Blob([json + '\n'], { type: 'application/json' }));
     const a = h('a', { href: url, download: 'deepfake-shield-results.json' });
     document.body.append(a);

@@ -1,7 +1,7 @@
 // Module worker that owns the checker: loads the wasm and models once, then checks image bytes
 // posted by the page, so the page never freezes. Messages in: {type: 'init'} and
 // {type: 'check', id, bytes: ArrayBuffer (transferred), heatmap}; out: progress, ready, result.
-import { createChecker } from '../dist/index.js';
+import { createChecker, VERSION } from '../dist/index.js';
 
 let checkerPromise = null;
 
@@ -19,7 +19,7 @@ function init() {
   checkerPromise.then((c) => {
     self.postMessage({
       type: 'ready',
-      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, band: c.band, trainedOn: c.trainedOn, hasKind: c.hasKind, models: c.models, threads: c.threads },
+      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, band: c.band, trainedOn: c.trainedOn, hasKind: c.hasKind, models: c.models, threads: c.threads, modelSha256: c.modelSha256, version: VERSION },
     });
   }, (e) => self.postMessage({ type: 'fatal', error: errorOf(e) }));
 }

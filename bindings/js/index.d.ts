@@ -2,6 +2,9 @@
 
 export type ModelSource = URL | string | Uint8Array | ArrayBuffer | null;
 
+/** The package version. */
+export declare const VERSION: string;
+
 export interface CreateOptions {
   /** Location or bytes of deepfake-shield.wasm (default: next to this module). */
   wasm?: URL | string | Uint8Array | ArrayBuffer;
@@ -162,6 +165,8 @@ export declare class Checker {
   readonly trainedOn: string | null;
   /** Threads the kernels use: 1 unless the threaded module was loaded. */
   readonly threads: number;
+  /** SHA-256 (hex) of each loaded model file by role; empty where Web Crypto is unavailable. */
+  readonly modelSha256: { detectorShort?: string; detectorFull?: string; classifier?: string };
   /** How many times the checker moved to a fresh instance to give memory back (memoryCeiling). */
   readonly renewals: number;
   check(input: ImageInput, options?: CheckOptions): Promise<CheckResult>;

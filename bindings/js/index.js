@@ -13,6 +13,9 @@ export {
   bandAt,
 } from './verdict.js';
 
+/** The package version (tests/node/package.test.mjs holds it equal to package.json's). */
+export const VERSION = '0.1.0';
+
 export class DeepfakeShieldError extends Error {
   constructor(code, message) {
     super(message);
@@ -275,7 +278,21 @@ export async function createChecker(options = {}) {
   }
   const checker = new Checker(Module, native, loaded);
   checker._renewal = { ceiling, modelBytes, pending: null, count: 0 };
+  checker.modelSha256 = await sha256All(modelBytes);
   return checker;
+}
+
+// SHA-256 (hex) of each loaded model, so a result can name the exact file that scored it; {}
+// where Web Crypto is missing (an insecure http: page).
+async function sha256All(byRole) {
+  const subtle = globalThis.crypto?.subtle;
+  const out = {};
+  if (!subtle) return out;
+  for (const [role, bytes] of Object.entries(byRole)) {
+    const digest = new Uint8Array(await subtle.digest('SHA-256', bytes));
+    out[role] = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  return out;
 }
 
 export class Checker {

@@ -3,6 +3,7 @@
 // carries image bytes; relabelling without re-running; heat maps; a strict-CSP variant; offline.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,9 +69,13 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   // Every status line the page shows, to see the download progress go by.
   await page.addInitScript(() => {
     globalThis.statusLines = [];
+    globalThis.progressSeen = [];
     new MutationObserver(() => {
       const t = document.getElementById('status-text')?.textContent;
-      if (t && t !== globalThis.statusLines.at(-1)) globalThis.statusLines.push(t);
+      if (t && t !== globalThis.statusLines.at(-1)) {
+        globalThis.statusLines.push(t);
+        globalThis.progressSeen.push([t, document.getElementById('progress')?.getAttribute('value')]);
+      }
     }).observe(document, { subtree: true, childList: true, characterData: true });
   });
   await page.goto(`${env.srv.url}/web/`);
@@ -113,10 +118,28 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   assert.deepEqual(grey.boxes, []);
   assert.equal(await page.locator('.card').count(), 5);
   assert.match(await page.textContent('#status'), /Checked 5 images/);
+  // While a batch runs, the bar counts the bytes checked so far: it never moves back.
+  const checking = (await page.evaluate(() => globalThis.progressSeen)).filter(([t]) => /^Checking image \d+ of \d+ \([\d.]+ MB of [\d.]+ MB done\)/.test(t));
+  assert.ok(checking.length >= 1, 'progress in bytes while checking');
+  for (let i = 1; i < checking.length; i++) {
+    const [a, b] = [checking[i - 1], checking[i]];
+    const total = (t) => /of ([\d.]+) MB done/.exec(t)[1];
+    if (total(a[0]) === total(b[0])) assert.ok(Number(b[1]) >= Number(a[1]), `the bar went back: ${a} -> ${b}`);
+  }
 
   // Export: one object per image in the CLI's --json shape, numbers as the Node API gives them.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
-  const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  const exportedFile = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  // What made the verdicts: the version, every model's SHA-256 (as the files on disk), threshold.
+  assert.equal(exportedFile.tool, 'deepfake-shield');
+  assert.equal(exportedFile.version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  for (const [role, file] of [['classifier', 'classifier.dfs'], ['detectorShort', 'blazeface_short.dfs']]) {
+    const sha = crypto.createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'models', file))).digest('hex');
+    assert.equal(exportedFile.models[role].sha256, sha, `${role} sha256`);
+  }
+  assert.equal(exportedFile.threshold, env.node.threshold);
+  assert.deepEqual(exportedFile.inconclusive, env.node.band);
+  const exported = exportedFile.results;
   assert.equal(exported.length, 5);
   for (const row of exported) {
     assert.deepEqual(Object.keys(row), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'error']);

@@ -9,6 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 import { ROOT, SHARED, SKIP_SHARED, sharedFile } from './helpers.mjs';
 
 const run = promisify(execFile);
@@ -70,28 +73,33 @@ test('the tarball holds the runtime and nothing else', { skip }, () => {
 
 test('ESM import from the installed package checks a photo', { skip, timeout: 120000 }, async () => {
   fs.writeFileSync(path.join(project, 'esm.mjs'), `import fs from 'node:fs';
-import { createChecker, DeepfakeShieldError } from 'deepfake-shield';
+import { createChecker, DeepfakeShieldError, VERSION } from 'deepfake-shield';
 const checker = await createChecker();
 const r = checker.checkSync(new Uint8Array(fs.readFileSync(process.argv[2])));
-console.log(JSON.stringify({ ...r, models: Object.keys(checker.models), errorClass: typeof DeepfakeShieldError }));
+console.log(JSON.stringify({ ...r, models: Object.keys(checker.models), errorClass: typeof DeepfakeShieldError, version: VERSION, sha: checker.modelSha256 }));
 `);
   const { stdout } = await sh(process.execPath, ['esm.mjs', PHOTO], project);
   const got = JSON.parse(stdout);
   sameFaces(got, 'esm');
   assert.ok(got.models.includes('detectorShort') && got.models.includes('detectorFull'));
   assert.equal(got.errorClass, 'function');
+  assert.equal(got.version, packed.version, 'VERSION is package.json\'s');
+  const sha = (f) => require('node:crypto').createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'models', f))).digest('hex');
+  assert.equal(got.sha.classifier, sha('classifier.dfs'), 'modelSha256 names the shipped classifier');
+  assert.equal(got.sha.detectorShort, sha('blazeface_short.dfs'));
 });
 
 test('CommonJS require from the installed package checks a photo', { skip, timeout: 120000 }, async () => {
   fs.writeFileSync(path.join(project, 'cjs.cjs'), `const fs = require('node:fs');
-const { createChecker } = require('deepfake-shield');
+const { createChecker, VERSION } = require('deepfake-shield');
 createChecker().then((checker) => {
   const r = checker.checkSync(new Uint8Array(fs.readFileSync(process.argv[2])));
-  console.log(JSON.stringify(r));
+  console.log(JSON.stringify({ ...r, version: VERSION }));
 });
 `);
   const { stdout } = await sh(process.execPath, ['cjs.cjs', PHOTO], project);
   sameFaces(JSON.parse(stdout), 'cjs');
+  assert.equal(JSON.parse(stdout).version, packed.version, 'the CommonJS VERSION is package.json\'s');
 });
 
 test('the installed bin prints a --json line for a photo', { skip, timeout: 120000 }, async () => {
