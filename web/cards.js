@@ -91,14 +91,19 @@ export function createCard(entry) {
   const img = el('img', { alt: entry.name, decoding: 'async' });
   if (entry.url) img.src = entry.url;
   const figure = el('figure', { class: 'shot' }, img);
+  // The photo scrolls inside this frame when zoomed to its full size (the boxes, tags and heat
+  // maps are placed in percent of the figure, so they stay on their faces at any size).
+  const frame = el('div', { class: 'shot-frame' }, figure);
+  const zoom = el('button', { class: 'zoom quiet', type: 'button', 'aria-pressed': 'false', 'aria-label': `Zoom ${entry.name} to full size`, title: 'Zoom to full size', text: '⤢' });
   // A file the browser cannot show either (corrupt, not an image): no broken-image icon.
-  img.addEventListener('error', () => { figure.hidden = true; });
-  if (!entry.url) figure.hidden = true;
+  img.addEventListener('error', () => { frame.hidden = true; zoom.hidden = true; });
+  if (!entry.url) { frame.hidden = true; zoom.hidden = true; }
   const card = el('article', { class: 'card pending', tabindex: '0' },
-    figure,
+    frame,
     el('div', { class: 'card-body' },
       el('div', { class: 'card-head' },
         el('h2', { class: 'name', text: entry.name, title: entry.name }),
+        zoom,
         el('button', { class: 'remove quiet', type: 'button', 'aria-label': `Remove ${entry.name}`, title: 'Remove', text: '×' })),
       el('p', { class: 'verdict', role: 'status' }),
       el('ol', { class: 'faces' }),
@@ -108,7 +113,36 @@ export function createCard(entry) {
       el('p', { class: 'evidence' }),
       el('p', { class: 'timings' })));
   card.dataset.name = entry.name;
+  zoom.addEventListener('click', () => setZoom(card, !card.classList.contains('zoomed')));
   return card;
+}
+
+/** Shows the photo at its own pixel size (scrolling in its frame, the card full width) or fitted. */
+export function setZoom(card, on) {
+  const img = card.querySelector('.shot img');
+  const figure = card.querySelector('.shot');
+  on = on && img.naturalWidth > 0;
+  card.classList.toggle('zoomed', on);
+  figure.style.width = on ? `${img.naturalWidth}px` : '';
+  const button = card.querySelector('button.zoom');
+  button.setAttribute('aria-pressed', String(on));
+  button.title = on ? 'Fit to the card' : 'Zoom to full size';
+  if (on) card.scrollIntoView({ block: 'nearest' });
+}
+
+// In a zoomed photo, brings a face's box into view (centred in the frame where it can be).
+function revealFace(card, i) {
+  if (!card.classList.contains('zoomed')) return;
+  const rect = card.querySelector(`rect[data-face="${i}"]`);
+  const frame = card.querySelector('.shot-frame');
+  const figure = card.querySelector('.shot');
+  const svg = rect?.ownerSVGElement;
+  if (!rect || !svg) return;
+  const [, , vw, vh] = svg.getAttribute('viewBox').split(' ').map(Number);
+  const sx = figure.clientWidth / vw, sy = figure.clientHeight / vh;
+  const cx = (Number(rect.getAttribute('x')) + Number(rect.getAttribute('width')) / 2) * sx;
+  const cy = (Number(rect.getAttribute('y')) + Number(rect.getAttribute('height')) / 2) * sy;
+  frame.scrollTo({ left: cx - frame.clientWidth / 2, top: cy - frame.clientHeight / 2 });
 }
 
 function drawOverlay(card, entry) {
@@ -186,7 +220,10 @@ export function relabel(card, entry, view) {
         el('span', { text: `Face ${i + 1}: ${fv.text}` }),
         el('span', { class: 'detector', text: ` · ${detectorText(f.score)}` }));
       li.dataset.face = String(i);
-      const mark = (on) => card.querySelectorAll(`rect[data-face="${i}"]`).forEach((n) => n.classList.toggle('hl', on));
+      const mark = (on) => {
+        card.querySelectorAll(`rect[data-face="${i}"]`).forEach((n) => n.classList.toggle('hl', on));
+        if (on) revealFace(card, i);
+      };
       for (const [ev, on] of [['mouseenter', true], ['mouseleave', false], ['focus', true], ['blur', false]]) li.addEventListener(ev, () => mark(on));
       list.append(li);
     });

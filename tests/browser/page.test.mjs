@@ -165,6 +165,35 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
     assert.equal(row.error, null);
   }
 
+  // Zoom: the 1024 px portrait at its own size in a scrolling frame; its face row brings the box
+  // into view; the box stays on the face (same place relative to the image); zoom off again.
+  const zcard = page.locator('.card[data-name="fake-0004.jpg"]');
+  const boxFrac = () => zcard.evaluate((c) => {
+    const f = c.querySelector('.shot').getBoundingClientRect(), b = c.querySelector('rect.face-box').getBoundingClientRect();
+    return [(b.x - f.x) / f.width, (b.y - f.y) / f.height, b.width / f.width];
+  });
+  const fitted = await boxFrac();
+  await zcard.locator('button.zoom').click();
+  assert.equal(await zcard.locator('button.zoom').getAttribute('aria-pressed'), 'true');
+  const z = await zcard.evaluate((c) => ({ zoomed: c.classList.contains('zoomed'), w: c.querySelector('.shot').clientWidth,
+    frameH: c.querySelector('.shot-frame').clientHeight, scrollH: c.querySelector('.shot-frame').scrollHeight }));
+  assert.ok(z.zoomed && z.w === 1024, `zoomed to the image's own width: ${JSON.stringify(z)}`);
+  assert.ok(z.scrollH > z.frameH, 'the zoomed photo scrolls in its frame');
+  const zoomedFrac = await boxFrac();
+  zoomedFrac.forEach((v, k) => assert.ok(Math.abs(v - fitted[k]) < 0.01, `box stays on the face when zoomed (${k}: ${fitted[k]} -> ${v})`));
+  await zcard.evaluate((c) => c.querySelector('.shot-frame').scrollTo(0, 10000));
+  await zcard.locator('li.face').first().focus();
+  const inView = await zcard.evaluate((c) => {
+    const fr = c.querySelector('.shot-frame').getBoundingClientRect(), b = c.querySelector('rect.face-box.hl').getBoundingClientRect();
+    const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
+    return cx > fr.left && cx < fr.right && cy > fr.top && cy < fr.bottom;
+  });
+  assert.ok(inView, 'focusing a face row scrolls its box into the zoomed frame');
+  await page.screenshot({ path: artifact('page-zoomed.png'), fullPage: false });
+  await zcard.locator('button.zoom').click();
+  assert.equal(await zcard.evaluate((c) => c.classList.contains('zoomed')), false);
+  assert.equal(await zcard.locator('button.zoom').getAttribute('aria-pressed'), 'false');
+
   // Cards are reachable with Tab after the controls.
   await page.focus('.card');
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('card')), true);
