@@ -1,7 +1,6 @@
 // Error codes shared by the whole core; the bindings turn them into JS Errors with a stable `code`.
 #pragma once
 #include <string>
-#include <utility>
 
 namespace dfs {
 
@@ -18,15 +17,6 @@ enum class Code {
 };
 
 const char* code_name(Code c);  // "INVALID_ARGUMENT", "BAD_MODEL", ... stable strings for JS
-
-struct Status {
-  Code code = Code::kOk;
-  std::string message;
-  bool ok() const { return code == Code::kOk; }
-  static Status Ok() { return {}; }
-};
-
-inline Status Err(Code c, std::string msg) { return Status{c, std::move(msg)}; }
 
 // Exception used internally so deep code can bail out; caught at the pipeline boundary only.
 struct Error {

@@ -50,16 +50,11 @@ class FloatArray {
   size_t n_ = 0;
 };
 
-// Arena: callers reserve() slots while planning, then commit() allocates one block.
+// Arena: the caller plans offsets (lifetime-based reuse), ensure()s each slot's end, then
+// commit() allocates one 64-byte-aligned block.
 class Arena {
  public:
-  // Returns an offset (in floats) for a slot of n floats; 64-byte aligned.
-  size_t reserve(size_t n) {
-    size_t off = top_;
-    top_ += align_up(n, 16);
-    return off;
-  }
-  // Reserve a slot at an explicit offset range (for lifetime-based reuse planned by the caller).
+  // Grows the plan to cover floats [0, end).
   void ensure(size_t end) { if (end > top_) top_ = align_up(end, 16); }
   void commit() { buf_ = aligned_floats(top_ ? top_ : 16); }
   float* at(size_t off) const { return buf_.get() + off; }

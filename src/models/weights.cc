@@ -67,7 +67,6 @@ WeightsFile WeightsFile::parse(const uint8_t* bytes, size_t size) {
   WeightsFile w;
   w.bytes_.reset(new uint8_t[size]);
   std::memcpy(w.bytes_.get(), bytes, size);
-  w.size_ = size;
   w.data_start_ = (16 + json_len + 63) / 64 * 64;
   if (w.data_start_ > size - 4) fail(Code::kBadModel, "model data section starts past the end");
   w.data_len_ = size - 4 - w.data_start_;
@@ -119,14 +118,6 @@ const WeightsFile::Entry& WeightsFile::find(const std::string& name) const {
     if (e.name == name) return e;
   fail(Code::kBadModel, "model is missing tensor '" + name + "'");
 }
-
-bool WeightsFile::has(const std::string& name) const {
-  for (auto& e : entries_)
-    if (e.name == name) return true;
-  return false;
-}
-
-std::vector<int> WeightsFile::shape_of(const std::string& name) const { return find(name).shape; }
 
 FloatArray WeightsFile::get(const std::string& name, const std::vector<int>& shape) const {
   const Entry& e = find(name);

@@ -29,11 +29,8 @@ class WeightsFile {
 
   const Json& header() const { return header_; }
   const std::string& kind() const { return kind_; }
-  bool has(const std::string& name) const;
   // Tensor as f32 with the expected shape; throws kBadModel naming the tensor on mismatch.
   FloatArray get(const std::string& name, const std::vector<int>& shape) const;
-  std::vector<int> shape_of(const std::string& name) const;
-  size_t file_size() const { return size_; }
 
  private:
   struct Entry {
@@ -44,7 +41,6 @@ class WeightsFile {
   };
   const Entry& find(const std::string& name) const;
   std::unique_ptr<uint8_t[]> bytes_;  // a copy of the file, not zero-filled first
-  size_t size_ = 0;
   size_t data_start_ = 0, data_len_ = 0;
   Json header_;
   std::string kind_;
