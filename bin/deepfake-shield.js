@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import {
   createChecker, DeepfakeShieldError, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
-  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore,
+  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore, videoResultJson,
 } from '../dist/index.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
@@ -177,8 +177,10 @@ export function* videoFrames(file, { fps = 1, maxFrames = 64 } = {}) {
     const k = Math.min(1, 1280 / Math.max(width, height));
     w = Math.max(2, Math.round((width * k) / 2) * 2);
     h = Math.max(2, Math.round((height * k) / 2) * 2);
-    r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', FD_INPUT, '-vf', `fps=${fps},scale=${w}:${h}`,
-      '-frames:v', String(maxFrames), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
+    // The first frame at or after each tick k/fps (ffmpeg's fps filter would take frames up to
+    // half a tick later, 0.4 s off at 1 frame/s, unlike a browser seeking to k/fps).
+    r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', FD_INPUT, '-vf', `select=gte(t\\,selected_n/${fps}),scale=${w}:${h}`,
+      '-fps_mode', 'passthrough', '-frames:v', String(maxFrames), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
     { maxBuffer: w * h * 4 * maxFrames + 1024, stdio: ['ignore', 'pipe', 'pipe', fd] });
   } finally {
     fs.closeSync(fd);
@@ -208,15 +210,6 @@ async function checkVideo(checker, file, o) {
   return r;
 }
 
-function videoJson(file, r) {
-  const b1 = (x) => Math.round(x * 10) / 10;
-  return {
-    file, kind: 'video', duration: r.duration, frames_checked: r.frames_checked,
-    tracks: r.tracks.map((t) => ({ id: t.id, fake: t.fake == null ? null : r4(t.fake), verdict: t.verdict,
-      frames: t.frames.map((f) => ({ t: f.t, box: f.box.map(b1), fake: f.fake == null ? null : r4(f.fake) })), peak_t: t.peak_t })),
-    fake: r.fake == null ? null : r4(r.fake), verdict: r.verdict, error: null,
-  };
-}
 
 async function checkFiles(checker, o) {
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
@@ -228,7 +221,7 @@ async function checkFiles(checker, o) {
       if (item.error) throw item.error;
       if (isVideo(item.file)) {
         const v = await checkVideo(checker, item.path, o);
-        if (o.json) line = JSON.stringify(videoJson(item.file, v));
+        if (o.json) line = JSON.stringify(videoResultJson(item.file, v));
         else {
           const parts = [`${item.file}: video, ${v.frames_checked} frame${v.frames_checked === 1 ? '' : 's'} checked, ${v.tracks.length} face track${v.tracks.length === 1 ? '' : 's'}`];
           for (const t of v.tracks) {

@@ -32,7 +32,7 @@ export const MIME = {
 };
 
 export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
-  "img-src 'self' blob: data:; style-src 'self'; object-src 'none'; base-uri 'none'";
+  "img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; object-src 'none'; base-uri 'none'";
 
 // Maps a URL path to a file under one of the served folders, or null (outside, or missing).
 function resolveFile(root, urlPath) {

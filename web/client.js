@@ -8,6 +8,7 @@ export class WorkerChecker {
     this.pending = new Map();
     this.nextId = 1;
     this.files = new Map();
+    this.acks = new Map();
     this.ready = new Promise((resolve, reject) => {
       this.worker.onmessage = (event) => {
         const msg = event.data;
@@ -21,6 +22,8 @@ export class WorkerChecker {
           resolve(msg.info);
         } else if (msg.type === 'fatal') {
           reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+        } else if (msg.type === 'video-ack') {
+          this.acks.get(msg.id)?.(msg.t);
         } else if (msg.type === 'result' || msg.type === 'failed') {
           const p = this.pending.get(msg.id);
           if (!p) return;
@@ -48,6 +51,31 @@ export class WorkerChecker {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ type: 'check', id, bytes: buffer, heatmap }, [buffer]);
     });
+  }
+
+  /**
+   * Checks a video from sampled frames ({data: Uint8ClampedArray RGBA, width, height, t}, an async
+   * iterable; each data buffer is transferred). A frame is sent once the worker took the one
+   * before. Stops early when signal aborts (the tracks so far are still returned).
+   */
+  async checkVideo(frames, { maxFrames = 64, signal } = {}) {
+    await this.ready;
+    const id = this.nextId++;
+    const result = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    let taken = Promise.resolve();
+    try {
+      this.worker.postMessage({ type: 'video-begin', id, maxFrames });
+      for await (const f of frames) {
+        if (signal?.aborted) break;
+        await taken;
+        taken = new Promise((resolve) => this.acks.set(id, resolve));
+        this.worker.postMessage({ type: 'video-frame', id, data: f.data.buffer, width: f.width, height: f.height, t: f.t }, [f.data.buffer]);
+      }
+    } finally {
+      this.acks.delete(id);
+      this.worker.postMessage({ type: 'video-end', id });
+    }
+    return result;
   }
 
   terminate() { this.worker.terminate(); }

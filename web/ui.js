@@ -1,7 +1,8 @@
 // The checker UI shared by the web page and the extension's result page: intake (pick, drop,
 // paste), settings (threshold, heat map), status and progress, result cards, JSON export.
 import { WorkerChecker } from './client.js';
-import { createCard, relabel, toJson } from './cards.js';
+import { createCard, relabel as relabelImage, toJson as imageJson } from './cards.js';
+import { isVideoFile, sampleFrames, createVideoCard, relabelVideo, videoJson, VIDEO_MAX_FRAMES } from './video.js';
 import { EVIDENCE_NOTE, bandAt } from '../dist/verdict.js';
 
 function h(tag, props = {}, ...children) {
@@ -23,11 +24,15 @@ function imageFiles(list) {
   return [...(list || [])].filter((f) => f && (f.type.startsWith('image/') || /\.(jpe?g|png|gif|bmp|webp|avif|jfif)$/i.test(f.name)));
 }
 
+// Images and videos share the list of cards; each kind has its own card and words.
+const relabel = (card, entry, view) => (entry.kind === 'video' ? relabelVideo : relabelImage)(card, entry, view);
+const toJson = (entry, threshold, band) => (entry.kind === 'video' ? videoJson(entry) : imageJson(entry, threshold, band));
+
 /** Builds the UI inside root; resolves nothing, returns {addFiles, addBlob, entries, checker}. */
 export function mountApp(root) {
-  const fileInput = h('input', { id: 'file', type: 'file', accept: 'image/*', multiple: true, hidden: true, tabindex: '-1' });
+  const fileInput = h('input', { id: 'file', type: 'file', accept: 'image/*,video/*', multiple: true, hidden: true, tabindex: '-1' });
   const pick = h('button', { id: 'pick', class: 'drop', type: 'button', 'aria-describedby': 'drop-hint' },
-    h('span', { class: 'drop-title', text: 'Choose photos' }),
+    h('span', { class: 'drop-title', text: 'Choose photos or videos' }),
     h('span', { id: 'drop-hint', class: 'drop-hint', text: 'or drop them anywhere on this page, or paste one (Ctrl+V / ⌘V). Several at once is fine.' }));
   const threshold = h('input', { id: 'threshold', type: 'range', min: '0', max: '1', step: '0.01', value: '0.5', 'aria-describedby': 'threshold-help' });
   const thresholdOut = h('output', { id: 'threshold-value', for: 'threshold', text: '50%' });
@@ -123,13 +128,19 @@ export function mountApp(root) {
     } catch (e) {
       entry.error = { code: e.code || 'READ_FAILED', message: e.message };
     }
+    finish(entry);
+  }
+
+  // One entry done (image or video): its card, the buttons and the batch's progress.
+  function finish(entry) {
     batch.done++;
     batch.doneBytes += entry.size;
     if (!entry.removed) relabel(entry.card, entry, view);
     refreshButtons();
     if (batch.done === batch.total) {
-      const n = entries.filter((e) => e.result || e.error).length;
-      setStatus(`${readyText()} Checked ${n} image${n === 1 ? '' : 's'}.`, 'ready', 1);
+      const done = entries.filter((e) => e.result || e.error);
+      const n = done.length, what = done.some((e) => e.kind === 'video') ? 'file' : 'image';
+      setStatus(`${readyText()} Checked ${n} ${what}${n === 1 ? '' : 's'}.`, 'ready', 1);
       batch = { total: 0, done: 0, bytes: 0, doneBytes: 0 };
     } else {
       setStatus(`Checking image ${batch.done + 1} of ${batch.total} (${mb(batch.doneBytes)} of ${mb(batch.bytes)} done)…`, 'busy',
@@ -139,11 +150,14 @@ export function mountApp(root) {
 
   /** Queues one image; blob is kept for display, bytes (optional ArrayBuffer) go to the worker. */
   const seenNames = new Map();
-  function addBlob(name, blob, bytes = null) {
-    // Two files of one name ("IMG_0001.jpg" from two folders) get told apart: "name (2)".
+  // Two files of one name ("IMG_0001.jpg" from two folders) get told apart: "name (2)".
+  function uniqueName(name) {
     const k = (seenNames.get(name) || 0) + 1;
     seenNames.set(name, k);
-    if (k > 1) name = `${name} (${k})`;
+    return k > 1 ? `${name} (${k})` : name;
+  }
+  function addBlob(name, blob, bytes = null) {
+    name = uniqueName(name);
     const entry = { name, blob, bytes, size: blob.size || bytes?.byteLength || 0, url: URL.createObjectURL(blob), result: null, error: null };
     entry.card = createCard(entry);
     relabel(entry.card, entry, view);
@@ -158,6 +172,52 @@ export function mountApp(root) {
     return entry;
   }
 
+  // A video: frames sampled in this page (the browser decodes it), checked in the worker one by
+  // one; the card fills in when the video is done, or when Cancel stops it early.
+  function addVideo(file) {
+    const entry = { kind: 'video', name: uniqueName(file.name || `video ${entries.length + 1}`), size: file.size || 0,
+      url: URL.createObjectURL(file), thumbs: new Map(), meta: null, result: null, error: null, abort: new AbortController() };
+    entry.card = createVideoCard(entry);
+    relabel(entry.card, entry, view);
+    cards.prepend(entry.card);
+    entries.push(entry);
+    attachRemove(entry);
+    entry.card.querySelector('button.cancel').addEventListener('click', () => { entry.cancelled = true; entry.abort.abort(); });
+    batch.total++;
+    batch.bytes += entry.size;
+    queue = queue.then(() => runVideo(entry));
+    refreshButtons();
+    return entry;
+  }
+
+  async function runVideo(entry) {
+    const t0 = performance.now();
+    const doneBefore = batch.doneBytes;
+    try {
+      if (entry.abort.signal.aborted) throw Object.assign(new Error('cancelled before it started'), { code: 'CANCELLED' });
+      const frames = sampleFrames(entry.url, { signal: entry.abort.signal, thumbs: entry.thumbs, meta: (m) => { entry.meta = m; } });
+      let k = 0;
+      const counted = (async function* () {
+        for await (const f of frames) {
+          k++;
+          const n = entry.meta?.frames ?? k;
+          entry.progress = `Checking frame ${k} of ${n}…`;
+          if (!entry.removed) relabel(entry.card, entry, view);
+          setStatus(`Checking video ${entry.name}: frame ${k} of ${n}…`, 'busy',
+            batch.bytes ? (doneBefore + (entry.size * (k - 1)) / n) / batch.bytes : null);
+          yield f;
+        }
+      })();
+      entry.result = await checker.checkVideo(counted, { maxFrames: VIDEO_MAX_FRAMES, signal: entry.abort.signal });
+      if (!entry.result.frames_checked) throw Object.assign(new Error('the video has no frames that could be decoded'), { code: 'CORRUPT_VIDEO' });
+    } catch (e) {
+      entry.result = null;
+      entry.error = { code: e.code || 'CORRUPT_VIDEO', message: e.message };
+    }
+    entry.ms = performance.now() - t0;
+    finish(entry);
+  }
+
   // Each card's remove button: the card, its object URL and its entry go (a check still queued
   // for it finishes and is dropped).
   function attachRemove(entry) {
@@ -165,6 +225,8 @@ export function mountApp(root) {
       const i = entries.indexOf(entry);
       if (i >= 0) entries.splice(i, 1);
       entry.removed = true;
+      entry.abort?.abort();
+      for (const b of entry.thumbs?.values() ?? []) b.close();
       URL.revokeObjectURL(entry.url);
       entry.card.remove();
       refreshButtons();
@@ -176,7 +238,7 @@ export function mountApp(root) {
   // the top of the page that scrolls out of view).
   function addRejected(f) {
     const entry = { name: f.name || 'file', url: '', result: null,
-      error: { code: 'UNSUPPORTED_FORMAT', message: `not an image this page can read (${f.type || 'unknown type'})` } };
+      error: { code: 'UNSUPPORTED_FORMAT', message: `not an image or video this page can read (${f.type || 'unknown type'})` } };
     entry.card = createCard(entry);
     relabel(entry.card, entry, view);
     cards.prepend(entry.card);
@@ -188,8 +250,14 @@ export function mountApp(root) {
 
   function addFiles(list) {
     const files = imageFiles(list);
-    for (const f of [...(list || [])]) if (f && !files.includes(f)) addRejected(f);
-    return files.map((f) => addBlob(f.name || `image ${entries.length + 1}`, f));
+    const out = [];
+    for (const f of [...(list || [])]) {
+      if (!f) continue;
+      if (files.includes(f)) out.push(addBlob(f.name || `image ${entries.length + 1}`, f));
+      else if (isVideoFile(f)) out.push(addVideo(f));
+      else addRejected(f);
+    }
+    return out;
   }
 
   pick.addEventListener('click', () => fileInput.click());

@@ -1,6 +1,10 @@
 // Module worker that owns the checker: loads the wasm and models once, then checks image bytes
-// posted by the page, so the page never freezes. Messages in: {type: 'init'} and
-// {type: 'check', id, bytes: ArrayBuffer (transferred), heatmap}; out: progress, ready, result.
+// posted by the page, so the page never freezes. Messages in: {type: 'init'},
+// {type: 'check', id, bytes: ArrayBuffer (transferred), heatmap}, and for a video
+// {type: 'video-begin', id, maxFrames}, {type: 'video-frame', id, data (transferred), width,
+// height, t} per sampled frame, {type: 'video-end', id}; out: progress, ready, result / failed,
+// and video-ack {id, t} as each frame is taken (the page sends the next one then, so decoded
+// frames never pile up here).
 import { createChecker, VERSION } from '../dist/index.js';
 
 let checkerPromise = null;
@@ -61,8 +65,39 @@ async function check({ id, bytes, heatmap }) {
   }
 }
 
+// A video: frames arrive as messages and are handed to checkVideoFrames() as an async iterable.
+const videos = new Map();
+function videoBegin({ id, maxFrames }) {
+  const q = { items: [], wait: null, done: false };
+  const next = () => {
+    if (q.items.length) {
+      const frame = q.items.shift();
+      self.postMessage({ type: 'video-ack', id, t: frame.t });
+      return Promise.resolve({ value: frame, done: false });
+    }
+    if (q.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => { q.wait = resolve; }).then(next);
+  };
+  const wake = () => { const w = q.wait; q.wait = null; w?.(); };
+  videos.set(id, { push: (f) => { q.items.push(f); wake(); }, end: () => { q.done = true; wake(); } });
+  (async () => {
+    try {
+      const checker = await checkerPromise;
+      const result = await checker.checkVideoFrames({ [Symbol.asyncIterator]: () => ({ next }) }, { maxFrames });
+      self.postMessage({ type: 'result', id, result });
+    } catch (e) {
+      self.postMessage({ type: 'failed', id, error: errorOf(e) });
+    } finally {
+      videos.delete(id);
+    }
+  })();
+}
+
 self.onmessage = (event) => {
   const msg = event.data;
   if (msg?.type === 'init') init();
   else if (msg?.type === 'check') check(msg);
+  else if (msg?.type === 'video-begin') videoBegin(msg);
+  else if (msg?.type === 'video-frame') videos.get(msg.id)?.push({ data: new Uint8ClampedArray(msg.data), width: msg.width, height: msg.height, t: msg.t });
+  else if (msg?.type === 'video-end') videos.get(msg.id)?.end();
 };

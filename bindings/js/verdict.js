@@ -182,6 +182,28 @@ export function resultJson(file, r, threshold, band) {
   };
 }
 
+/**
+ * One video as the CLI's --json line and the page's export have it: {file, kind: 'video',
+ * duration, frames_checked, tracks: [{id, fake, verdict, frames: [{t, box, fake}], peak_t}], fake,
+ * verdict, error}.
+ */
+export function videoResultJson(file, r) {
+  return {
+    file, kind: 'video', duration: r.duration, frames_checked: r.frames_checked,
+    tracks: r.tracks.map((t) => ({ id: t.id, fake: t.fake == null ? null : r4(t.fake), verdict: t.verdict,
+      frames: t.frames.map((f) => ({ t: f.t, box: f.box.map(r1), fake: f.fake == null ? null : r4(f.fake) })), peak_t: t.peak_t })),
+    fake: r.fake == null ? null : r4(r.fake), verdict: r.verdict, error: null,
+  };
+}
+
+/** Words for a video: its verdict and the most suspicious track. */
+export function videoVerdictText(r) {
+  if (r.verdict === 'no_face') return 'No face found in the sampled frames';
+  if (r.fake == null) return 'Faces found; no classifier loaded, so they are not scored';
+  const worst = r.tracks.filter((t) => t.fake != null).sort((a, b) => b.fake - a.fake)[0];
+  return `${VERDICT_TEXT[r.verdict]}: face track ${worst.id} scored ${formatScore(worst.fake)} (most suspicious at ${worst.peak_t} s)`;
+}
+
 /** A failed image in the same JSON shape. */
 export function errorJson(file, code, message) {
   return { file, error: { code, message } };

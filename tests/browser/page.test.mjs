@@ -456,7 +456,7 @@ test('accessibility (axe-core) in light and dark mode; the metadata section show
       await page.setInputFiles('#file', [{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }]);
       const rejected = await readCard(page, 'notes.txt');
       assert.ok(rejected.classes.includes('error'), rejected.classes.join(' '));
-      assert.match(rejected.verdict, /not an image this page can read \(text\/plain\)/);
+      assert.match(rejected.verdict, /not an image or video this page can read \(text\/plain\)/);
       const before = await page.locator('.card').count();
       await page.click('.card[data-name="notes.txt"] button.remove');
       assert.equal(await page.locator('.card').count(), before - 1);
@@ -474,5 +474,82 @@ test('accessibility (axe-core) in light and dark mode; the metadata section show
     if (colorScheme === 'dark') await page.screenshot({ path: artifact('page-dark.png'), fullPage: false });
     else await page.screenshot({ path: artifact('page-light.png'), fullPage: false });
     await context.close();
+  }
+});
+
+test('videos: sampled in the page, faces tracked in the worker; timeline, frames, cancel; equal to the CLI; nothing leaves the origin', { skip, timeout: 300000 }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+  if (!hasFfmpeg) assert.fail('ffmpeg is needed to make the test clips (tools/setup.sh installs it)');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-page-video-'));
+  try {
+    // A face moving across a grey background for 4 s (VP9), the same for 30 s at low resolution
+    // (to cancel), and a file that is not a video at all.
+    const mk = (out, d, size, x) => {
+      const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=gray:s=${size}:d=${d}:r=10`, '-loop', '1', '-i', photo('lfw-real/real-0000.jpg'),
+        '-filter_complex', `[1]scale=200:200[f];[0][f]overlay=x='${x}':y=80:shortest=1`, '-c:v', 'libvpx-vp9', '-b:v', '300k', '-deadline', 'realtime', out]);
+      assert.equal(r.status, 0, String(r.stderr));
+    };
+    const clip = path.join(tmp, 'moving.webm'), long = path.join(tmp, 'long.webm'), broken = path.join(tmp, 'broken.webm');
+    mk(clip, 4, '640x400', '40+t*60');
+    mk(long, 30, '480x320', '20+t*8');
+    fs.writeFileSync(broken, 'this is not a video');
+
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    const log = logRequests(context);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${env.srv.url}/web/`);
+    await waitChecker(page);
+    const loaded = log.length;
+    await page.setInputFiles('#file', [clip, broken]);
+    await page.waitForFunction(() => document.querySelectorAll('.card.video').length === 2 && !document.querySelector('.card.video.pending'), null, { timeout: 120000 });
+
+    const card = page.locator('.card.video[data-name="moving.webm"]');
+    const verdict = await card.locator('.verdict').textContent();
+    assert.match(verdict, /face track 1 scored \d/, verdict);
+    assert.equal(await card.locator('.tracks li').count(), 1, 'one face, one track');
+    assert.equal(await card.locator('circle.point').count(), 4, 'four seconds at one frame per second');
+    await card.locator('circle.point').nth(1).click();
+    assert.match(await card.locator('.frame-caption').textContent(), /^Frame at 1 s: face track 1 /);
+    await card.locator('circle.point').nth(3).focus();
+    await page.keyboard.press('Enter');
+    assert.match(await card.locator('.frame-caption').textContent(), /^Frame at 3 s/);
+    await page.screenshot({ path: artifact('page-video.png'), fullPage: true });
+    assert.match(await page.locator('.card.video[data-name="broken.webm"] .verdict').textContent(), /Could not check this video/);
+
+    // The same clip through the CLI (frames from ffmpeg): same frames and track, scores within
+    // 0.03 (two VP9 decoders; the boxes within 3 px).
+    const cli = JSON.parse(spawnSync(process.execPath, [path.join(ROOT, 'bin/deepfake-shield.js'), '--json', clip], { encoding: 'utf8' }).stdout);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8')).results;
+    const mine = exported.find((r) => r.file === 'moving.webm');
+    assert.equal(mine.kind, 'video');
+    assert.equal(mine.frames_checked, cli.frames_checked);
+    assert.equal(mine.tracks.length, cli.tracks.length);
+    assert.ok(Math.abs(mine.tracks[0].fake - cli.tracks[0].fake) < 0.03, `page ${mine.tracks[0].fake} vs CLI ${cli.tracks[0].fake}`);
+    mine.tracks[0].frames.forEach((f, i) => {
+      assert.equal(f.t, cli.tracks[0].frames[i].t);
+      f.box.forEach((v, k) => assert.ok(Math.abs(v - cli.tracks[0].frames[i].box[k]) < 3, `box ${i}.${k}: ${v} vs ${cli.tracks[0].frames[i].box[k]}`));
+    });
+    assert.equal(exported.find((r) => r.file === 'broken.webm').error.code, 'CORRUPT_VIDEO');
+
+    // Cancel: a 30 s clip stopped after a few frames keeps what it checked, and says so.
+    await page.setInputFiles('#file', long);
+    const lcard = page.locator('.card.video[data-name="long.webm"]');
+    await page.waitForFunction(() => /Checking frame [3-9] of 30/.test(document.querySelector('.card.video[data-name="long.webm"] .verdict')?.textContent || ''), null, { timeout: 60000 });
+    await lcard.locator('button.cancel').click();
+    await page.waitForFunction(() => !document.querySelector('.card.video[data-name="long.webm"]').classList.contains('pending'), null, { timeout: 60000 });
+    const stopped = await lcard.locator('.verdict').textContent();
+    const m = /\(stopped after (\d+) frames\)/.exec(stopped);
+    assert.ok(m && Number(m[1]) >= 3 && Number(m[1]) < 30, stopped);
+    assert.equal(await lcard.locator('button.cancel').isHidden(), true);
+
+    assertNothingLeaves(log, env.srv.url, loaded, 'video');
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
