@@ -22,11 +22,19 @@ before(async () => {
   execFileSync('bash', [path.join(ROOT, 'tools/build-ext.sh'), extDir], { cwd: ROOT, stdio: 'pipe' });
   // "Another site": its own origin, serving a page with the photo (bytes read from ../shared).
   const jpeg = fs.readFileSync(photo('lfw-real/real-0005.jpg'));
+  // A clip on the site (a face moving for 4 s, VP9), made by ffmpeg from a photo.
+  const clipFile = path.join(tmp, 'clip.webm');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=640x400:d=4:r=10', '-loop', '1', '-i', photo('lfw-real/real-0000.jpg'),
+    '-filter_complex', "[1]scale=200:200[f];[0][f]overlay=x='40+t*60':y=80:shortest=1", '-c:v', 'libvpx-vp9', '-b:v', '300k', '-deadline', 'realtime', clipFile]);
+  const clip = fs.readFileSync(clipFile);
   site = http.createServer((req, res) => {
     siteLog.push({ url: req.url, method: req.method, fetchSite: req.headers['sec-fetch-site'] });
     if (req.url === '/photos/portrait.jpg') {
       res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': jpeg.length, 'Cache-Control': 'no-store' });
       res.end(jpeg);
+    } else if (req.url === '/clips/moving.webm') {
+      res.writeHead(200, { 'Content-Type': 'video/webm', 'Content-Length': clip.length, 'Cache-Control': 'no-store' });
+      res.end(clip);
     } else if (req.url === '/') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end('<!doctype html><title>news</title><h1>A story</h1><img id="portrait" src="/photos/portrait.jpg" alt="portrait">');
@@ -134,6 +142,30 @@ test('right-click path: the menu handler opens the result page, which fetches an
   assert.ok(siteLog.every((r) => r.method === 'GET'));
   assert.deepEqual(console_.filter((t) => /Content Security Policy|unsafe-eval/i.test(t)), []);
   await result.screenshot({ path: artifact('extension-result.png'), fullPage: true });
+});
+
+test('right-click on a video: the result page downloads it, samples its frames and shows the face track', { skip, timeout: 180000 }, async () => {
+  const [sw] = context.serviceWorkers();
+  const srcUrl = `${siteUrl}/clips/moving.webm`;
+  const opened = context.waitForEvent('page', { timeout: 30000 });
+  await sw.evaluate((info) => onMenuClick(info), { menuItemId: MENU_ID, srcUrl, pageUrl: `${siteUrl}/`, mediaType: 'video' });
+  const result = await opened;
+  assert.equal(new URL(result.url()).searchParams.get('kind'), 'video');
+  await waitChecker(result);
+  await result.waitForFunction(() => { const c = document.querySelector('.card.video'); return c && !c.classList.contains('pending'); }, null, { timeout: 120000 });
+  const card = result.locator('.card.video[data-name="moving.webm"]');
+  assert.match(await card.locator('.verdict').textContent(), /face track 1 scored \d/);
+  assert.equal(await card.locator('circle.point').count(), 4);
+  assert.match(await result.textContent('#source'), /^Video from 127\.0\.0\.1 .*Nothing is uploaded/);
+  await result.screenshot({ path: artifact('extension-video.png'), fullPage: true });
+  await result.close();
+
+  // A stream the page assembles itself (blob:) cannot be read from here: said plainly.
+  const blobbed = context.waitForEvent('page', { timeout: 30000 });
+  await sw.evaluate((info) => onMenuClick(info), { menuItemId: MENU_ID, srcUrl: `blob:${siteUrl}/1234`, pageUrl: `${siteUrl}/`, mediaType: 'video' });
+  const page2 = await blobbed;
+  await page2.waitForFunction(() => /Could not download the video: the page streams this video itself/.test(document.getElementById('status-text')?.textContent || ''), null, { timeout: 60000 });
+  await page2.close();
 });
 
 test('the menu handler ignores other menu ids and clicks without an image', { skip }, async () => {

@@ -1,10 +1,10 @@
 // Extension service worker: adds "Check with Deepfake Shield" to the context menu of images and
-// opens the result page with the image address. The page fetches and checks the image itself.
+// videos and opens the result page with the address. The page fetches and checks it itself.
 const MENU_ID = 'deepfake-shield-check';
 const RESULT_PAGE = 'web/extension/result.html';
 
 chrome.runtime.onInstalled.addListener(() => {
-  chrome.contextMenus.create({ id: MENU_ID, title: 'Check with Deepfake Shield', contexts: ['image'] });
+  chrome.contextMenus.create({ id: MENU_ID, title: 'Check with Deepfake Shield', contexts: ['image', 'video'] });
 });
 
 async function openResult(params) {
@@ -20,7 +20,7 @@ async function openResult(params) {
 // Global on purpose: the context-menu path, also callable from tests via the worker's scope.
 async function onMenuClick(info) {
   if (info.menuItemId !== MENU_ID || !info.srcUrl) return null;
-  return openResult({ src: info.srcUrl, page: info.pageUrl || '' });
+  return openResult({ src: info.srcUrl, page: info.pageUrl || '', kind: info.mediaType === 'video' ? 'video' : 'image' });
 }
 
 chrome.contextMenus.onClicked.addListener(onMenuClick);
