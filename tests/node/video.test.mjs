@@ -135,3 +135,24 @@ test('CLI: clips made by ffmpeg from photos, one JSON line each; corrupt, trunca
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('CLI: a 4K clip is scaled on the way in (long side 1280): bounded memory, under 1 GB peak', { skip: HAVE_FFMPEG ? false : (process.env.CI === 'true' ? false : 'ffmpeg is not installed'), timeout: 120000 }, () => {
+  assert.ok(HAVE_FFMPEG, 'ffmpeg must be installed in CI (tools/setup.sh)');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-4k-'));
+  try {
+    const clip = path.join(tmp, 'uhd.mp4');
+    const mk = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=3840x2160:d=3:r=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', clip]);
+    assert.equal(mk.status, 0, String(mk.stderr));
+    const preload = path.join(tmp, 'hwm.mjs');
+    fs.writeFileSync(preload, "import fs from 'node:fs';\nprocess.on('exit', () => process.stderr.write(`VmHWM_kb=${/VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]}\\n`));\n");
+    const r = spawnSync(process.execPath, ['--import', preload, CLI, '--json', clip], { encoding: 'utf8', timeout: 100000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.frames_checked, 3);
+    const kb = Number(/VmHWM_kb=(\d+)/.exec(r.stderr)[1]);
+    console.log(`[video] 4K clip, 3 frames: peak RSS ${Math.round(kb / 1024)} MB`);
+    assert.ok(kb < 1024 * 1024, `peak RSS ${kb} kB`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
