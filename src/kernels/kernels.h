@@ -77,6 +77,31 @@ void f32_scale_channels(size_t pixels, int c, float* x, const float* s);
 void f32_act_ref(size_t n, float* x, Act act);
 void f32_act(size_t n, float* x, Act act);
 
+// ---- One table of kernels, picked once per model at load ----
+// Conv/GEMM weights as each family reads them: the reference kernels the canonical w/b, the
+// optimized ones the packed block (bias included). A model keeps only the form its table reads.
+struct DenseWeights {
+  const float* w = nullptr;
+  const float* b = nullptr;
+  const float* packed = nullptr;
+};
+struct KernelTable {
+  bool reference;  // conv/gemm/gemm_add read DenseWeights::w and ::b (else ::packed)
+  void (*conv)(const Tensor& in, const DenseWeights& wt, int kh, int kw, int stride, int pad_top,
+               int pad_left, Act act, const Tensor& out);
+  void (*gemm)(int M, int K, int N, const float* a, const DenseWeights& wt, Act act, float* c);
+  void (*gemm_add)(int M, int K, int N, const float* a, const DenseWeights& wt, const float* r,
+                   int rc, Act act, float* c);
+  decltype(&f32_dwconv) dwconv;
+  decltype(&f32_add) add;
+  decltype(&f32_maxpool2x2) maxpool2x2;
+  decltype(&f32_resize_bilinear) resize_bilinear;
+  decltype(&f32_gavgpool) gavgpool;
+  decltype(&f32_scale_channels) scale_channels;
+};
+// The reference (oracle) kernels or the optimized ones.
+const KernelTable& kernel_table(bool reference);
+
 // Output size of a conv with TF "SAME" padding and the leading pad it implies.
 inline int same_out(int in, int stride) { return (in + stride - 1) / stride; }
 inline int same_pad_before(int in, int k, int stride) {

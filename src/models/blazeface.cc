@@ -15,7 +15,8 @@ static Act parse_act(const std::string& s) {
   fail(Code::kBadModel, "blazeface: unknown activation '" + s + "'");
 }
 
-BlazeFace::BlazeFace(const WeightsFile& wf) : header_(wf.header()) {
+BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
+    : header_(wf.header()), k_(&kernel_table(reference)) {
   if (wf.kind() != "blazeface") fail(Code::kBadModel, "model kind is '" + wf.kind() + "', expected blazeface");
   const Json& in = header_["input"];
   in_h_ = in["height"].integer();
@@ -93,8 +94,7 @@ BlazeFace::BlazeFace(const WeightsFile& wf) : header_(wf.header()) {
         if (op.k != 1 || op.stride != 1 || a.h != o.h || a.w != o.w)
           fail(Code::kBadModel, where + ": 1x1 conv must keep the size");
         op.w = wf.get(wn, {1, 1, a.c, o.c});
-        op.packed = FloatArray(f32_gemm_packed_size(a.c, o.c));
-        f32_gemm_pack(a.c, o.c, op.w.data(), op.b.data(), op.packed.data());
+        prepare_gemm(reference, a.c, o.c, op.w, op.b, op.packed);
       } else {
         op.kind = OpKind::kConv;
         if (int64_t(op.k) * op.k * a.c > kConvMaxTaps)
@@ -102,8 +102,7 @@ BlazeFace::BlazeFace(const WeightsFile& wf) : header_(wf.header()) {
                                     std::to_string(int64_t(op.k) * op.k * a.c) +
                                     " exceeds the kernel limit " + std::to_string(kConvMaxTaps));
         op.w = wf.get(wn, {op.k, op.k, a.c, o.c});
-        op.packed = FloatArray(f32_conv_packed_size(op.k, op.k, a.c, o.c));
-        f32_conv_pack(op.k, op.k, a.c, o.c, op.w.data(), op.b.data(), op.packed.data());
+        prepare_conv(reference, op.k, op.k, a.c, o.c, op.w, op.b, op.packed);
       }
     } else if (kind == "add") {
       const Slot& b = slots_[op.in1];
@@ -221,41 +220,31 @@ void BlazeFace::forward(const Probe* probe) {
     Tensor in = view(op.in0), out = view(op.out);
     switch (op.kind) {
       case OpKind::kConv:
-        if (reference_)
-          f32_conv_ref(in, op.w.data(), op.b.data(), op.k, op.k, op.stride, op.pad_top, op.pad_left, op.act, out);
-        else
-          f32_conv(in, op.packed.data(), op.k, op.k, op.stride, op.pad_top, op.pad_left, op.act, out);
+        k_->conv(in, dense_view(op.w, op.b, op.packed), op.k, op.k, op.stride, op.pad_top,
+                 op.pad_left, op.act, out);
         break;
       case OpKind::kConv1x1:
-        if (reference_)
-          f32_gemm_ref(in.h * in.w, in.c, out.c, in.data, op.w.data(), op.b.data(), op.act, out.data);
-        else
-          f32_gemm(in.h * in.w, in.c, out.c, in.data, op.packed.data(), op.act, out.data);
+        k_->gemm(in.h * in.w, in.c, out.c, in.data, dense_view(op.w, op.b, op.packed), op.act, out.data);
         break;
       case OpKind::kConv1x1Add: {
         const Tensor r = view(op.in1);
-        if (reference_)
-          f32_gemm_add_ref(in.h * in.w, in.c, out.c, in.data, op.w.data(), op.b.data(), r.data, r.c,
-                           op.act, out.data);
-        else
-          f32_gemm_add(in.h * in.w, in.c, out.c, in.data, op.packed.data(), r.data, r.c, op.act,
-                       out.data);
+        k_->gemm_add(in.h * in.w, in.c, out.c, in.data, dense_view(op.w, op.b, op.packed), r.data,
+                     r.c, op.act, out.data);
         break;
       }
       case OpKind::kDwConv:
-        (reference_ ? f32_dwconv_ref : f32_dwconv)(in, op.w.data(), op.b.data(), op.k, op.stride,
-                                                   op.pad_top, op.pad_left, op.act, out);
+        k_->dwconv(in, op.w.data(), op.b.data(), op.k, op.stride, op.pad_top, op.pad_left, op.act, out);
         break;
       case OpKind::kAdd: {
         Tensor b = view(op.in1);
-        (reference_ ? f32_add_ref : f32_add)(out.size() / out.c, in.c, in.data, b.c, b.data, op.act, out.data);
+        k_->add(out.size() / out.c, in.c, in.data, b.c, b.data, op.act, out.data);
         break;
       }
       case OpKind::kMaxPool:
-        (reference_ ? f32_maxpool2x2_ref : f32_maxpool2x2)(in, out);
+        k_->maxpool2x2(in, out);
         break;
       case OpKind::kResize:
-        (reference_ ? f32_resize_bilinear_ref : f32_resize_bilinear)(in, out);
+        k_->resize_bilinear(in, out);
         break;
     }
     if (probe) (*probe)(slots_[op.out].name, out);

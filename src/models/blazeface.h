@@ -17,7 +17,8 @@ using Probe = std::function<void(const std::string& name, const Tensor& t)>;
 class BlazeFace {
  public:
   // Validates the graph (shapes, names, weight shapes) and plans the arena. Throws kBadModel.
-  explicit BlazeFace(const WeightsFile& wf);
+  // reference: run the plain reference kernels (the oracle tests); otherwise the optimized ones.
+  explicit BlazeFace(const WeightsFile& wf, bool reference = false);
 
   int input_h() const { return in_h_; }
   int input_w() const { return in_w_; }
@@ -33,8 +34,6 @@ class BlazeFace {
   void forward(const Probe* probe = nullptr);
   const float* scores() const { return scores_.data(); }
   const float* boxes() const { return boxes_.data(); }
-  // Use the reference kernels instead of the optimized ones (tests compare the two).
-  void set_reference(bool ref) { reference_ = ref; }
 
  private:
   // kConv1x1Add: a 1x1 conv fused at load with the residual add that alone reads it (in1 is
@@ -45,7 +44,7 @@ class BlazeFace {
     int in0 = -1, in1 = -1, out = -1;  // activation ids
     int k = 1, stride = 1, pad_top = 0, pad_left = 0;
     Act act = Act::kNone;
-    FloatArray w, b, packed;  // canonical (for reference) and packed weights
+    FloatArray w, b, packed;  // canonical (reference kernels, depthwise) or packed (conv, 1x1)
   };
   struct Slot {
     std::string name;
@@ -62,7 +61,7 @@ class BlazeFace {
   std::vector<int> score_ids_, box_ids_;
   std::vector<float> scores_, boxes_;
   Arena arena_;
-  bool reference_ = false;
+  const KernelTable* k_;
 };
 
 }  // namespace dfs

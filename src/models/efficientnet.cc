@@ -58,20 +58,19 @@ bool efficientnet_variant(const std::string& name, double* w, double* d, int* re
 }
 
 EfficientNet::Conv EfficientNet::load_gemm(const WeightsFile& wf, const std::string& name,
-                                           const std::vector<int>& shape, int cin, int cout) {
+                                           const std::vector<int>& shape, int cin, int cout,
+                                           bool reference) {
   Conv c;
   c.cin = cin;
   c.cout = cout;
   c.w = wf.get(name + ".w", shape);
   c.b = wf.get(name + ".b", {cout});
-  c.packed = FloatArray(f32_gemm_packed_size(cin, cout));
-  f32_gemm_pack(cin, cout, c.w.data(), c.b.data(), c.packed.data());
+  prepare_gemm(reference, cin, cout, c.w, c.b, c.packed);
   return c;
 }
 
 void EfficientNet::gemm(const Conv& c, int m, const float* a, Act act, float* out) const {
-  if (reference_) f32_gemm_ref(m, c.cin, c.cout, a, c.w.data(), c.b.data(), act, out);
-  else f32_gemm(m, c.cin, c.cout, a, c.packed.data(), act, out);
+  k_->gemm(m, c.cin, c.cout, a, dense_view(c.w, c.b, c.packed), act, out);
 }
 
 static int conv_out(int in, int k, int s, bool same) {
@@ -81,7 +80,7 @@ static int conv_pad(int in, int k, int s, bool same) {
   return same ? same_pad_before(in, k, s) : k / 2;
 }
 
-EfficientNet::EfficientNet(const WeightsFile& wf) {
+EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_table(reference)) {
   if (wf.kind() != "efficientnet") fail(Code::kBadModel, "model kind is '" + wf.kind() + "', expected efficientnet");
   const Json& h = wf.header();
   const Json& a = h["arch"];
@@ -113,8 +112,7 @@ EfficientNet::EfficientNet(const WeightsFile& wf) {
   stem_.cout = arch_.stem;
   stem_.w = wf.get("stem.w", {3, 3, 3, arch_.stem});
   stem_.b = wf.get("stem.b", {arch_.stem});
-  stem_.packed = FloatArray(f32_conv_packed_size(3, 3, 3, arch_.stem));
-  f32_conv_pack(3, 3, 3, arch_.stem, stem_.w.data(), stem_.b.data(), stem_.packed.data());
+  prepare_conv(reference, 3, 3, 3, arch_.stem, stem_.w, stem_.b, stem_.packed);
 
   int hh = stem_h_, ww = stem_w_;
   size_t max_act = size_t(hh) * ww * arch_.stem, max_exp = 0;
@@ -125,12 +123,13 @@ EfficientNet::EfficientNet(const WeightsFile& wf) {
     const auto& c = b.cfg;
     std::string p = "blocks." + std::to_string(i) + ".";
     int cexp = c.cin * c.expand;
-    if (c.expand != 1) b.expand = load_gemm(wf, p + "expand", {1, 1, c.cin, cexp}, c.cin, cexp);
+    if (c.expand != 1)
+      b.expand = load_gemm(wf, p + "expand", {1, 1, c.cin, cexp}, c.cin, cexp, reference);
     b.dw_w = wf.get(p + "dw.w", {c.k, c.k, cexp});
     b.dw_b = wf.get(p + "dw.b", {cexp});
-    b.se_reduce = load_gemm(wf, p + "se.reduce", {cexp, c.cse}, cexp, c.cse);
-    b.se_expand = load_gemm(wf, p + "se.expand", {c.cse, cexp}, c.cse, cexp);
-    b.project = load_gemm(wf, p + "project", {1, 1, cexp, c.cout}, cexp, c.cout);
+    b.se_reduce = load_gemm(wf, p + "se.reduce", {cexp, c.cse}, cexp, c.cse, reference);
+    b.se_expand = load_gemm(wf, p + "se.expand", {c.cse, cexp}, c.cse, cexp, reference);
+    b.project = load_gemm(wf, p + "project", {1, 1, cexp, c.cout}, cexp, c.cout, reference);
     b.in_h = hh;
     b.in_w = ww;
     b.pad = conv_pad(hh, c.k, c.stride, same);
@@ -142,20 +141,21 @@ EfficientNet::EfficientNet(const WeightsFile& wf) {
     max_act = std::max(max_act, size_t(hh) * ww * c.cout);
     max_c = std::max(max_c, cexp);
     if (int(i) == arch_.attention_after) {
-      att_ = load_gemm(wf, "att", {1, 1, c.cout, 1}, c.cout, 1);
+      att_ = load_gemm(wf, "att", {1, 1, c.cout, 1}, c.cout, 1, reference);
       att_h_ = hh;
       att_w_ = ww;
       att_map_.resize(size_t(hh) * ww);
     }
     blocks_.push_back(std::move(b));
   }
-  head_ = load_gemm(wf, "head", {1, 1, arch_.blocks.back().cout, arch_.head}, arch_.blocks.back().cout, arch_.head);
+  head_ = load_gemm(wf, "head", {1, 1, arch_.blocks.back().cout, arch_.head}, arch_.blocks.back().cout,
+                    arch_.head, reference);
   max_act = std::max(max_act, size_t(hh) * ww * arch_.head);
-  fc_ = load_gemm(wf, "fc", {arch_.head, 1}, arch_.head, 1);
+  fc_ = load_gemm(wf, "fc", {arch_.head, 1}, arch_.head, 1, reference);
   if (a.has("kind_head") && a["kind_head"].type() != Json::Type::kBool)
     fail(Code::kBadModel, "efficientnet: arch.kind_head must be true or false");
   if (a.has("kind_head") && a["kind_head"].boolean()) {
-    kind_ = load_gemm(wf, "kind", {arch_.head, 1}, arch_.head, 1);
+    kind_ = load_gemm(wf, "kind", {arch_.head, 1}, arch_.head, 1, reference);
     has_kind_ = true;
   }
   input_.resize(size_t(in_h_) * in_w_ * 3);
@@ -172,10 +172,7 @@ EfficientNet::EfficientNet(const WeightsFile& wf) {
 float EfficientNet::forward(const Probe* probe) {
   Tensor in{input_.data(), in_h_, in_w_, 3};
   Tensor x{buf_[0].get(), stem_h_, stem_w_, arch_.stem};            // [H/2, W/2, stem]
-  if (reference_)
-    f32_conv_ref(in, stem_.w.data(), stem_.b.data(), 3, 3, 2, stem_pad_, stem_pad_, Act::kSwish, x);
-  else
-    f32_conv(in, stem_.packed.data(), 3, 3, 2, stem_pad_, stem_pad_, Act::kSwish, x);
+  k_->conv(in, dense_view(stem_.w, stem_.b, stem_.packed), 3, 3, 2, stem_pad_, stem_pad_, Act::kSwish, x);
   if (probe) (*probe)("stem", x);
   int cur = 0;
   for (size_t i = 0; i < blocks_.size(); i++) {
@@ -189,17 +186,16 @@ float EfficientNet::forward(const Probe* probe) {
       gemm(b.expand, int(pix_in), x.data, Act::kSwish, e.data);
     }
     Tensor d{buf_[3].get(), b.out_h, b.out_w, cexp};                // [h/s, w/s, cexp]
-    (reference_ ? f32_dwconv_ref : f32_dwconv)(e, b.dw_w.data(), b.dw_b.data(), c.k, c.stride,
-                                               b.pad, b.pad, Act::kSwish, d);
+    k_->dwconv(e, b.dw_w.data(), b.dw_b.data(), c.k, c.stride, b.pad, b.pad, Act::kSwish, d);
     // Squeeze-excitation: channel gates from the pooled depthwise output.
-    (reference_ ? f32_gavgpool_ref : f32_gavgpool)(d, pool_.data());                  // [cexp]
+    k_->gavgpool(d, pool_.data());                                                    // [cexp]
     gemm(b.se_reduce, 1, pool_.data(), Act::kSwish, se1_.data());                     // [cse]
     gemm(b.se_expand, 1, se1_.data(), Act::kSigmoid, se2_.data());                    // [cexp]
-    (reference_ ? f32_scale_channels_ref : f32_scale_channels)(pix_out, cexp, d.data, se2_.data());
+    k_->scale_channels(pix_out, cexp, d.data, se2_.data());
     Tensor y{buf_[1 - cur].get(), b.out_h, b.out_w, c.cout};          // [h/s, w/s, cout]
     gemm(b.project, int(pix_out), d.data, Act::kNone, y.data);
     if (c.stride == 1 && c.cin == c.cout)
-      (reference_ ? f32_add_ref : f32_add)(pix_out, c.cout, y.data, c.cout, x.data, Act::kNone, y.data);
+      k_->add(pix_out, c.cout, y.data, c.cout, x.data, Act::kNone, y.data);
     cur = 1 - cur;
     x = y;
     if (int(i) == arch_.attention_after) {
@@ -214,12 +210,20 @@ float EfficientNet::forward(const Probe* probe) {
   Tensor hd{buf_[1 - cur].get(), x.h, x.w, arch_.head};             // [h, w, head]
   gemm(head_, x.h * x.w, x.data, Act::kSwish, hd.data);
   if (probe) (*probe)("head", hd);
-  (reference_ ? f32_gavgpool_ref : f32_gavgpool)(hd, pool_.data());  // [head]
+  k_->gavgpool(hd, pool_.data());  // [head]
   if (probe) (*probe)("pool", Tensor{pool_.data(), 1, 1, arch_.head});
   float logit = 0;
   gemm(fc_, 1, pool_.data(), Act::kNone, &logit);
   if (has_kind_) gemm(kind_, 1, pool_.data(), Act::kNone, &kind_logit_);
   return logit;
+}
+
+size_t EfficientNet::weight_floats() const {
+  auto n = [](const Conv& c) { return c.w.size() + c.b.size() + c.packed.size(); };
+  size_t total = n(stem_) + n(head_) + n(fc_) + n(att_) + n(kind_);
+  for (const Block& b : blocks_)
+    total += n(b.expand) + n(b.project) + n(b.se_reduce) + n(b.se_expand) + b.dw_w.size() + b.dw_b.size();
+  return total;
 }
 
 }  // namespace dfs

@@ -26,7 +26,8 @@ bool efficientnet_variant(const std::string& name, double* width, double* depth,
 
 class EfficientNet {
  public:
-  explicit EfficientNet(const WeightsFile& wf);
+  // reference: run the plain reference kernels (the oracle tests); otherwise the optimized ones.
+  explicit EfficientNet(const WeightsFile& wf, bool reference = false);
   const EffNetArch& arch() const { return arch_; }
   int input_h() const { return in_h_; }
   int input_w() const { return in_w_; }
@@ -39,11 +40,12 @@ class EfficientNet {
   const std::vector<float>& attention() const { return att_map_; }
   int att_h() const { return att_h_; }
   int att_w() const { return att_w_; }
-  void set_reference(bool ref) { reference_ = ref; }
+  // Floats of weights held (canonical or packed, whichever the kernel table reads).
+  size_t weight_floats() const;
 
  private:
   struct Conv {
-    FloatArray w, b, packed;
+    FloatArray w, b, packed;  // canonical (reference kernels) or packed (optimized), not both
     int cin = 0, cout = 0;
   };
   struct Block {
@@ -53,7 +55,7 @@ class EfficientNet {
     int in_h, in_w, out_h, out_w, pad;
   };
   Conv load_gemm(const WeightsFile& wf, const std::string& name, const std::vector<int>& shape,
-                 int cin, int cout);
+                 int cin, int cout, bool reference);
   void gemm(const Conv& c, int m, const float* a, Act act, float* out) const;
 
   EffNetArch arch_;
@@ -66,7 +68,7 @@ class EfficientNet {
   std::vector<float> input_, pool_, se1_, se2_, att_map_;
   AlignedBuf buf_[4];
   int att_h_ = 0, att_w_ = 0;
-  bool reference_ = false;
+  const KernelTable* k_;
 };
 
 }  // namespace dfs

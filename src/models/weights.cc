@@ -165,4 +165,21 @@ FloatArray WeightsFile::get(const std::string& name, const std::vector<int>& sha
   return out;
 }
 
+void prepare_gemm(bool reference, int K, int N, FloatArray& w, FloatArray& b, FloatArray& packed) {
+  if (reference) return;
+  packed = FloatArray(f32_gemm_packed_size(K, N));
+  f32_gemm_pack(K, N, w.data(), b.data(), packed.data());
+  w = FloatArray();
+  b = FloatArray();
+}
+
+void prepare_conv(bool reference, int kh, int kw, int cin, int cout, FloatArray& w, FloatArray& b,
+                  FloatArray& packed) {
+  if (reference) return;
+  packed = FloatArray(f32_conv_packed_size(kh, kw, cin, cout));
+  f32_conv_pack(kh, kw, cin, cout, w.data(), b.data(), packed.data());
+  w = FloatArray();
+  b = FloatArray();
+}
+
 }  // namespace dfs

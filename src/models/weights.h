@@ -9,6 +9,7 @@
 #include "core/crc32.h"
 #include "core/json.h"
 #include "core/tensor.h"
+#include "kernels/kernels.h"
 
 namespace dfs {
 
@@ -46,5 +47,15 @@ class WeightsFile {
   std::string kind_;
   std::vector<Entry> entries_;
 };
+
+// A conv/GEMM's weights in the form the model's kernel table reads: for the optimized kernels
+// they are packed and the canonical copy is released (it would stay resident for nothing); for
+// the reference kernels the canonical copy stays and nothing is packed.
+void prepare_gemm(bool reference, int K, int N, FloatArray& w, FloatArray& b, FloatArray& packed);
+void prepare_conv(bool reference, int kh, int kw, int cin, int cout, FloatArray& w, FloatArray& b,
+                  FloatArray& packed);
+inline DenseWeights dense_view(const FloatArray& w, const FloatArray& b, const FloatArray& packed) {
+  return {w.data(), b.data(), packed.data()};
+}
 
 }  // namespace dfs

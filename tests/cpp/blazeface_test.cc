@@ -174,8 +174,7 @@ TEST(Decode, BoxAndKeypointsAgainstAnchor) {
 static void golden_check(const char* kind, bool reference) {
   auto b = model_bytes(kind);
   WeightsFile wf = WeightsFile::parse(b.data(), b.size());
-  BlazeFace net(wf);
-  net.set_reference(reference);
+  BlazeFace net(wf, reference);
   // Every BlazeFace block ends in 1x1 conv + residual add: those run fused (and the goldens
   // below check the fused ops).
   EXPECT_GE(net.fused_ops(), 8) << kind;

@@ -55,8 +55,7 @@ void run_golden(const std::string& name, bool reference, double tol) {
   Golden g;
   if (!load_golden(name, &g)) GTEST_FAIL() << "build-golden/" << name << ".dfs missing: tools/test.sh builds it";
   WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
-  EfficientNet net(wf);
-  net.set_reference(reference);
+  EfficientNet net(wf, reference);
   const int H = net.input_h(), W = net.input_w();
   float* in = net.input();
   for (int y = 0; y < H; y++)
@@ -100,6 +99,19 @@ TEST(EfficientNetGolden, B0TorchvisionOptimized) { run_golden("effnet_b0_synth",
 TEST(EfficientNetGolden, B0TorchvisionReference) { run_golden("effnet_b0_synth", true, 1e-4); }
 TEST(EfficientNetGolden, AutoAttB4GeometryOptimized) { run_golden("effnet_b4att_synth", false, 1e-4); }
 TEST(EfficientNetGolden, Width025Optimized) { run_golden("effnet_w025_synth", false, 1e-4); }
+
+// The optimized model keeps only the packed weights (the canonical copy is released after
+// packing); the reference model only the canonical ones. Packing pads to vector widths, so the
+// packed form is a little larger, never twice (as when both stayed resident).
+TEST(EfficientNetModel, HoldsOneCopyOfItsWeights) {
+  Golden g;
+  if (!load_golden("effnet_b0_synth", &g)) GTEST_FAIL() << "build-golden/effnet_b0_synth.dfs missing";
+  WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
+  const size_t optimized = EfficientNet(wf, false).weight_floats();
+  const size_t reference = EfficientNet(wf, true).weight_floats();
+  EXPECT_GT(optimized, reference);
+  EXPECT_LT(double(optimized), 1.25 * double(reference)) << optimized << " vs " << reference;
+}
 
 TEST(EfficientNetArch, CompoundScalingMatchesKnownShapes) {
   // B0: 16 blocks, stem 32, head 1280, last stage 320 channels; B4: 32 blocks, stem 48, head 1792.
