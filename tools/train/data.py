@@ -17,6 +17,8 @@ import time
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+import crop
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 CACHE = os.path.join(HERE, "cache")
@@ -131,9 +133,14 @@ def face_crop(img, out, rng, side=(0.9, 1.45), dx=(-0.08, 0.08), dy=(-0.02, 0.14
 
 
 def center_crop(img, out):
-    """Validation framing: the product's median crop."""
+    """Validation framing: the product's median crop, cut by the engine's own resampling
+    (crop.py: area cells, mirrored border; parity-tested against the engine within 1/255),
+    rounded to 8 bits for the validation cache."""
     s = img.shape[0]
-    return crop_square(img, s * 0.5, s * (0.5 + PRODUCT_DY), s * PRODUCT_SIDE, out)
+    side = s * PRODUCT_SIDE
+    a = crop.resample_region(img, s * 0.5 - side / 2, s * (0.5 + PRODUCT_DY) - side / 2, side, side,
+                             out, out, mirror=True)
+    return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8))
 
 
 def color_jitter(a, rng, strength=1.0):

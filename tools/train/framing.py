@@ -1,13 +1,15 @@
 """Measures how the product's classifier crop frames a face compared with the stored crops.
 
 The product runs BlazeFace on the photo and classifies the square crop centred on the box with
-side = 1.4 x max(box w, h) (margin 0.2 per side, src/models/efficientnet.cc). Here each stored
+side = (1 + 2 x margin) x max(box w, h), margin = the classifier header's preprocess.margin (0.1
+since the fifth cycle; 0.2 when this was measured; src/pipeline/classifier.cc). Here each stored
 224x224 crop is placed in the middle of a black canvas (twice its side, so the face is at a
 scale BlazeFace short-range expects), the short-range model runs through the independent
 PyTorch reference (tools/golden/blazeface_torch.py), and the best box gives, in units of the
 stored crop's side: the product crop's side and its centre offset. Side > 1 means the product
 sees more context than the stored crop holds. (Measured with margin 0.2, i.e. side = 1.4 x box;
-data.py keeps the box side, 1.30 / 1.4 = 0.929, and derives the product's side at its margin.)
+data.py keeps the box side, 1.30 / 1.4 = 0.929, and derives the product's side at its margin;
+crop.py cuts it with the engine's own resampling.)
 
     nice -n 10 /usr/bin/python3 tools/train/framing.py --n 400
 """
