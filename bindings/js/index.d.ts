@@ -144,10 +144,17 @@ export type ImageInput =
   | Blob
   | { data: Uint8Array | Uint8ClampedArray; width: number; height: number };
 
+/** Every error code (ERROR_CODES says what each means). */
+export type ErrorCode =
+  | 'EMPTY_INPUT' | 'UNSUPPORTED_FORMAT' | 'CORRUPT_IMAGE' | 'IMAGE_TOO_LARGE' | 'BAD_MODEL'
+  | 'INVALID_ARGUMENT' | 'OUT_OF_MEMORY' | 'INTERNAL' | 'LOAD_FAILED' | 'DISPOSED'
+  | 'CORRUPT_VIDEO' | 'VIDEO_DECODER_MISSING' | 'UNSUPPORTED_FILE' | 'READ_FAILED'
+  | 'WORKER_FAILED' | 'CANCELLED';
+export declare const ERROR_CODES: Readonly<Record<ErrorCode, string>>;
+
 export declare class DeepfakeShieldError extends Error {
-  /** Stable code: EMPTY_INPUT, UNSUPPORTED_FORMAT, CORRUPT_IMAGE, IMAGE_TOO_LARGE, BAD_MODEL,
-   * INVALID_ARGUMENT, OUT_OF_MEMORY, LOAD_FAILED, DISPOSED, INTERNAL. */
-  code: string;
+  /** Stable code (ErrorCode). */
+  code: ErrorCode;
 }
 
 export declare class Checker {

@@ -14,6 +14,30 @@ export const VERDICT_TEXT = Object.freeze({
 
 /** What every verdict carries with it, in every front end. */
 export const EVIDENCE_NOTE = 'A score is evidence, not proof.';
+
+/**
+ * Every error code a result or a thrown DeepfakeShieldError can carry, and where it comes from.
+ * The core's codes are src/core/status.cc code_name(); tests/node/verdict.test.mjs checks that
+ * every code the sources use is listed here and in index.d.ts's ErrorCode.
+ */
+export const ERROR_CODES = Object.freeze({
+  EMPTY_INPUT: 'the file or buffer is empty',
+  UNSUPPORTED_FORMAT: 'not an image format the checker reads',
+  CORRUPT_IMAGE: 'the image data is broken or cut short',
+  IMAGE_TOO_LARGE: 'over the size limits (bytes, pixels or sides)',
+  BAD_MODEL: 'a model file that failed validation',
+  INVALID_ARGUMENT: 'a wrong value or type from the caller',
+  OUT_OF_MEMORY: 'the module ran out of memory',
+  INTERNAL: 'a bug: an internal check failed',
+  LOAD_FAILED: 'the module or a model could not be loaded',
+  DISPOSED: 'the checker was disposed',
+  CORRUPT_VIDEO: 'the video could not be decoded',
+  VIDEO_DECODER_MISSING: 'videos need ffmpeg (CLI)',
+  UNSUPPORTED_FILE: 'not a regular file: a device, FIFO, socket or folder (CLI)',
+  READ_FAILED: 'the file could not be read',
+  WORKER_FAILED: 'the page\'s checker worker could not start (page, extension)',
+  CANCELLED: 'stopped by the user before it started (page, extension)',
+});
 // For a classifier whose header does not say (provenance.trained_on): no claim beyond this.
 export const DEFAULT_TRAINED_ON = 'research face data (its header does not say which; see models/MODELS.md)';
 

@@ -133,7 +133,7 @@ test('eval over a labelled folder: metrics line, --scores CSV with each image\'s
   fs.writeFileSync(path.join(tmp, 'img1.jpg'), Buffer.from('truncated'));
   const bad = run('eval', tmp, `--scores=${out}`);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /img1\.jpg: (UNSUPPORTED_FORMAT|DECODE_FAILED)/);
+  assert.match(bad.stderr, /img1\.jpg: UNSUPPORTED_FORMAT/);
   assert.equal(JSON.parse(bad.stdout).errors, 1);
   assert.equal(JSON.parse(bad.stdout).n, 3, 'a file that failed is left out of the metrics');
   assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n')[2].split(','), ['img1.jpg', 'REAL', '', '', '', '']);

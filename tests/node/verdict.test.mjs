@@ -3,8 +3,11 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   VERDICTS, verdictFor, bandAt, provenanceLines, imageVerdictFor, formatScore, detectorText, faceVerdictText,
-  imageVerdictText, resultJson, kindText,
+  imageVerdictText, resultJson, kindText, ERROR_CODES,
 } from '../../bindings/js/verdict.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './helpers.mjs';
 
 test('verdicts come from the fixed set and agree with the threshold and the band', () => {
   const band = [0.3, 0.7];
@@ -90,4 +93,28 @@ test('a valid manifest that declares generative AI makes the image declared_ai, 
   assert.equal(bad.provenance.ai_declared, false);
   assert.match(provenanceLines(bad.provenance)[0], /INVALID/);
   assert.deepEqual(provenanceLines({ c2pa: null, metadata: {}, unreadable: [] }), [], 'no metadata, nothing said');
+});
+
+test('one list of error codes: every code the sources raise is in ERROR_CODES and the .d.ts ErrorCode', () => {
+  const used = new Set();
+  const scan = (dir, re) => {
+    for (const f of fs.readdirSync(path.join(ROOT, dir), { recursive: true })) {
+      if (!/\.(m?js|cjs|cc|cpp|h)$/.test(f)) continue;
+      const text = fs.readFileSync(path.join(ROOT, dir, f), 'utf8');
+      for (const m of text.matchAll(re)) used.add(m[1]);
+    }
+  };
+  // JS: DeepfakeShieldError('CODE', ...), { code: 'CODE' }, code || 'CODE'; C++: code_name's strings.
+  const js = /(?:DeepfakeShieldError\(\s*'|code:\s*'|code \|\| ')([A-Z][A-Z_]+)'/g;
+  for (const dir of ['bindings/js', 'web', 'bin']) scan(dir, js);
+  scan('src/core', /return "([A-Z][A-Z_]+)";/g);
+  used.delete('OK');
+  assert.ok(used.size >= 12, `found the codes in use: ${[...used].join(' ')}`);
+  const listed = new Set(Object.keys(ERROR_CODES));
+  for (const c of used) assert.ok(listed.has(c), `${c} is used but not in ERROR_CODES`);
+  const dts = fs.readFileSync(path.join(ROOT, 'bindings/js/index.d.ts'), 'utf8');
+  const union = /export type ErrorCode =([^;]+);/.exec(dts)[1];
+  assert.deepEqual(new Set([...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1])), listed, 'ErrorCode matches ERROR_CODES');
+  // And no code is listed that nothing raises.
+  for (const c of listed) assert.ok(used.has(c), `${c} is listed but nothing raises it`);
 });
