@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import zlibModule from 'node:zlib';
 import path from 'node:path';
 import { createChecker, DeepfakeShieldError } from '../../dist/index.js';
-import { ROOT, SKIP_SHARED, sharedFile } from './helpers.mjs';
+import { ROOT, SKIP_SHARED, sharedFile, faceFixture } from './helpers.mjs';
 
 const checker = await createChecker();
 
@@ -15,36 +15,37 @@ test('loads both detectors from the package models folder', () => {
   assert.ok(checker.models.detectorFull > 100000);
 });
 
-test('finds the face in a real portrait (encoded JPEG)', { skip: SKIP_SHARED }, () => {
-  const r = checker.checkSync(sharedFile('testdata/lfw-real/real-0000.jpg'));
-  assert.equal(r.width, 150);
-  assert.equal(r.height, 150);
+test('finds the face in a real portrait (encoded JPEG)', () => {
+  const r = checker.checkSync(faceFixture());
+  assert.equal(r.width, 512);
+  assert.equal(r.height, 512);
   assert.equal(r.faces.length, 1);
   const f = r.faces[0];
   assert.equal(f.box.length, 4);
   assert.equal(f.keypoints.length, 6);
   assert.ok(f.score > 0.5 && f.score <= 1);
-  // The portrait is centered: the face box covers the middle of the image.
-  assert.ok(f.box[0] < 75 && f.box[0] + f.box[2] > 75 && f.box[1] < 75 && f.box[1] + f.box[3] > 75);
+  // The face sits left of centre in the upper half (the astronaut's head, by hand: x 180-270, y 80-170).
+  assert.ok(f.box[0] < 200 && f.box[0] + f.box[2] > 250 && f.box[1] < 100 && f.box[1] + f.box[3] > 150, JSON.stringify(f.box));
   for (const k of ['decode', 'detect', 'classify', 'total']) assert.equal(typeof r.timings[k], 'number');
 });
 
-test('accepts ArrayBuffer and Blob inputs with the same result', { skip: SKIP_SHARED }, async () => {
-  const bytes = sharedFile('testdata/lfw-real/real-0001.jpg');
+test('accepts ArrayBuffer and Blob inputs with the same result', async () => {
+  const bytes = faceFixture();
   const a = checker.checkSync(bytes);
   const b = checker.checkSync(bytes.slice().buffer);
   const c = await checker.check(new Blob([bytes]));
+  assert.equal(a.faces.length, 1);
   assert.deepEqual(b.faces, a.faces);
   assert.deepEqual(c.faces, a.faces);
 });
 
-test('RGBA pixel entry point gives the same faces as the encoded file', { skip: SKIP_SHARED }, () => {
-  const enc = sharedFile('testdata/seed-examples/donald_bean_2.jpg');
+test('RGBA pixel entry point gives the same faces as the encoded file', () => {
+  const enc = faceFixture();
   const r1 = checker.checkSync(enc);
   assert.equal(r1.faces.length, 1);
   // The module's own decoder gives the pixels a canvas would: RGBA, alpha 255.
   const px = checker.decode(enc);
-  assert.equal(px.width, 1280);
+  assert.equal(px.width, 512);
   assert.equal(px.data.length, px.width * px.height * 4);
   assert.ok(px.data instanceof Uint8ClampedArray);
   const r2 = checker.checkSync({ data: px.data, width: px.width, height: px.height });
@@ -54,8 +55,8 @@ test('RGBA pixel entry point gives the same faces as the encoded file', { skip: 
   assert.deepEqual(r3.faces, r1.faces);
 });
 
-test('bad inputs get a DeepfakeShieldError with a stable code, and the checker keeps working', { skip: SKIP_SHARED }, () => {
-  const good = sharedFile('testdata/lfw-real/real-0002.jpg');
+test('bad inputs get a DeepfakeShieldError with a stable code, and the checker keeps working', () => {
+  const good = faceFixture();
   const expectCode = (fn, code) => {
     assert.throws(fn, (e) => e instanceof DeepfakeShieldError && e.code === code && e.message.length > 0, code);
     assert.equal(checker.checkSync(good).faces.length, 1, `checker still works after ${code}`);
@@ -114,11 +115,20 @@ test('dispose frees the instance and later calls say so', async () => {
 
 const HAVE_CLASSIFIER = fs.existsSync(path.join(ROOT, 'models/classifier.dfs'));
 test('with the shipped classifier every face gets a probability (and a heat map when asked)', {
-  skip: !HAVE_CLASSIFIER ? 'models/classifier.dfs not shipped yet' : SKIP_SHARED,
+  skip: !HAVE_CLASSIFIER ? 'models/classifier.dfs not shipped yet' : false,
 }, () => {
   assert.ok(checker.hasClassifier);
   assert.ok(checker.threshold > 0 && checker.threshold < 1);
-  const r = checker.checkSync(sharedFile('testdata/seed-examples/adi_fake.png'), { heatmap: true });
+  // Two faces: the fixture portrait twice, side by side, as RGBA pixels.
+  const px = checker.decode(faceFixture());
+  const two = new Uint8ClampedArray(px.width * 2 * px.height * 4);
+  for (let y = 0; y < px.height; y++) {
+    const row = px.data.subarray(y * px.width * 4, (y + 1) * px.width * 4);
+    two.set(row, y * px.width * 8);
+    two.set(row, y * px.width * 8 + px.width * 4);
+  }
+  const pair = { data: two, width: px.width * 2, height: px.height };
+  const r = checker.checkSync(pair, { heatmap: true });
   assert.equal(r.faces.length, 2);
   for (const f of r.faces) {
     assert.ok(f.fake >= 0 && f.fake <= 1);
@@ -135,8 +145,8 @@ test('with the shipped classifier every face gets a probability (and a heat map 
   assert.equal(r.fake, Math.max(...r.faces.map((f) => f.fake)));
   assert.ok(r.timings.classify > 0);
   // Without heatmap: none returned; with classify: false no probabilities.
-  assert.equal(checker.checkSync(sharedFile('testdata/seed-examples/adi_fake.png')).faces[0].heatmap, undefined);
-  const nc = checker.checkSync(sharedFile('testdata/seed-examples/adi_fake.png'), { classify: false });
+  assert.equal(checker.checkSync(pair).faces[0].heatmap, undefined);
+  const nc = checker.checkSync(pair, { classify: false });
   assert.equal(nc.fake, null);
   assert.ok(nc.faces.every((f) => f.fake === null));
 });

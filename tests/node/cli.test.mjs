@@ -5,23 +5,47 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, SHARED, SKIP_SHARED } from './helpers.mjs';
+import { ROOT, FACE_FIXTURE } from './helpers.mjs';
+import { png } from '../corpus/generate.mjs';
+import { createChecker } from '../../dist/index.js';
 import { auc, metrics } from '../../bin/deepfake-shield.js';
 
 const CLI = path.join(ROOT, 'bin/deepfake-shield.js');
 const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
-test('--json prints one object per image with the documented fields; exit 0', { skip: SKIP_SHARED }, () => {
-  const dir = path.join(SHARED, 'testdata/seed-examples');
+// Face photos without ../shared: the committed portrait, the same pixels as a PNG and mirrored
+// (tests/fixtures/faces/SOURCE.md), and a grey BMP-free PNG with no face.
+const fixtures = await (async () => {
+  const c = await createChecker({ models: { classifier: null } });
+  const px = c.decode(fs.readFileSync(FACE_FIXTURE));
+  c.dispose();
+  const at = (x, y, ch) => px.data[(y * px.width + x) * 4 + ch];
+  return {
+    jpg: fs.readFileSync(FACE_FIXTURE),
+    png: png(px.width, px.height, { sample: (x, y, ch) => at(x, y, ch) }),
+    mirrored: png(px.width, px.height, { sample: (x, y, ch) => at(px.width - 1 - x, y, ch) }),
+    grey: png(64, 48, { sample: () => 128 }),
+  };
+})();
+
+function fixtureDir(names) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-cli-'));
+  for (const [name, key] of Object.entries(names)) fs.writeFileSync(path.join(tmp, name), fixtures[key]);
+  return tmp;
+}
+
+test('--json prints one object per image with the documented fields; exit 0', () => {
+  const dir = fixtureDir({ 'portrait.jpg': 'jpg', 'portrait.png': 'png', 'mirrored.png': 'mirrored' });
   const r = run('--json', dir);
+  fs.rmSync(dir, { recursive: true, force: true });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.length, fs.readdirSync(dir).filter((f) => /\.(jpg|png)$/.test(f)).length);
+  assert.equal(lines.length, 3);
   for (const o of lines) {
     assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'error']);
     assert.ok(['likely_manipulated', 'inconclusive', 'no_sign'].includes(o.verdict), o.verdict);
     assert.equal(o.error, null);
-    assert.ok(o.faces.length >= 1, `${o.file}: a face`);
+    assert.equal(o.faces.length, 1, `${o.file}: one face`);
     for (const f of o.faces) {
       assert.equal(f.box.length, 4);
       assert.equal(f.keypoints.length, 6);
@@ -31,14 +55,18 @@ test('--json prints one object per image with the documented fields; exit 0', { 
       assert.ok(f.box[0] >= 0 && f.box[1] >= 0 && f.box[0] + f.box[2] <= o.width + 0.05 && f.box[1] + f.box[3] <= o.height + 0.05, 'box inside the image');
     }
   }
+  // The mirrored photo's box is the original's mirrored (within a pixel).
+  const byName = Object.fromEntries(lines.map((o) => [path.basename(o.file), o]));
+  const [a, m] = [byName['portrait.png'].faces[0].box, byName['mirrored.png'].faces[0].box];
+  assert.ok(Math.abs(512 - (m[0] + m[2]) - a[0]) < 1.5 && Math.abs(m[1] - a[1]) < 1.5, `${a} vs ${m}`);
 });
 
-test('a bad file yields an error object, processing continues, exit 1', { skip: SKIP_SHARED }, () => {
+test('a bad file yields an error object, processing continues, exit 1', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-cli-'));
   const bad = path.join(tmp, 'broken.jpg');
   fs.writeFileSync(bad, Buffer.from('definitely not a jpeg'));
-  const good = path.join(SHARED, 'testdata/lfw-real/real-0000.jpg');
-  const r = run('--json', bad, path.join(tmp, 'missing.png'), good);
+  const r = run('--json', bad, path.join(tmp, 'missing.png'), FACE_FIXTURE);
+  fs.rmSync(tmp, { recursive: true, force: true });
   assert.equal(r.status, 1);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
@@ -66,17 +94,19 @@ test('--model loads another classifier file; a wrong or missing file is a clear 
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /READ_FAILED: cannot read --model/);
   assert.equal(run('--model').status, 2);
-  // The shipped classifier passed explicitly gives the default's output (on a face when the
-  // shared photos are there).
-  const img = SKIP_SHARED ? path.join(ROOT, 'tests/fixtures/image/exif_1.jpg')
-    : path.join(SHARED, 'testdata/lfw-real/real-0003.jpg');
-  const a = run('--json', img), b = run('--json', '--model', path.join(ROOT, 'models/classifier.dfs'), img);
+  // On a face: the shipped classifier passed explicitly gives the default's output, and another
+  // classifier (the synthetic B0 golden, random weights) gives another score: --model is used.
+  const a = run('--json', FACE_FIXTURE), b = run('--json', '--model', path.join(ROOT, 'models/classifier.dfs'), FACE_FIXTURE);
   assert.equal(a.status, 0, a.stderr);
   assert.equal(b.stdout, a.stdout);
+  const other = run('--json', '--model', path.join(ROOT, 'build-golden/effnet_w025_synth.dfs'), FACE_FIXTURE);
+  assert.equal(other.status, 0, other.stderr);
+  const [fa, fo] = [JSON.parse(a.stdout).faces[0].fake, JSON.parse(other.stdout).faces[0].fake];
+  assert.ok(typeof fo === 'number' && Math.abs(fa - fo) > 1e-3, `--model honoured: ${fa} vs ${fo}`);
 });
 
-test('human output names faces and says when nothing can be judged', { skip: SKIP_SHARED }, () => {
-  const r = run(path.join(SHARED, 'testdata/lfw-real/real-0003.jpg'));
+test('human output names faces and says when nothing can be judged', () => {
+  const r = run(FACE_FIXTURE);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /1 face/);
   assert.match(r.stdout, /face 1 at \[/);
@@ -93,16 +123,11 @@ test('eval metrics: AUC by ranks with ties, log loss, rates at the threshold', (
   assert.ok(Math.abs(m.logloss - -(Math.log(0.9) + Math.log(0.8) + Math.log(0.4) + Math.log(0.4)) / 4) < 1e-12);
 });
 
-test('eval over a labelled folder: metrics line, --scores CSV with each image\'s score, a broken file counted', { skip: SKIP_SHARED }, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-eval-'));
-  const pick = [['lfw-real/real-0000.jpg', 'REAL'], ['lfw-real/real-0003.jpg', 'REAL'],
-    ['seed-examples/adi_fake.png', 'FAKE'], ['seed-examples/donald_bean_2.jpg', 'FAKE']];
-  const lines = ['file,label'];
-  pick.forEach(([src, label], i) => {
-    const name = `img${i}${path.extname(src)}`;
-    fs.copyFileSync(path.join(SHARED, 'testdata', src), path.join(tmp, name));
-    lines.push(`${name},${label}`);
-  });
+test('eval over a labelled folder: metrics line, --scores CSV with each image\'s score, a broken file counted', () => {
+  const names = { 'img0.jpg': 'jpg', 'img1.png': 'png', 'img2.png': 'mirrored', 'img3.png': 'grey' };
+  const tmp = fixtureDir(names);
+  const labels = { 'img0.jpg': 'REAL', 'img1.png': 'FAKE', 'img2.png': 'FAKE', 'img3.png': 'REAL' };
+  const lines = ['file,label', ...Object.entries(labels).map(([f, l]) => `${f},${l}`)];
   fs.writeFileSync(path.join(tmp, 'labels.csv'), lines.join('\n') + '\n');
   const out = path.join(tmp, 'scores.csv');
   const r = run('eval', tmp, '--scores', out);
@@ -117,26 +142,31 @@ test('eval over a labelled folder: metrics line, --scores CSV with each image\'s
   for (const [file, label, fake, faces, verdict] of rows.slice(1)) {
     const one = JSON.parse(run('--json', path.join(tmp, file)).stdout);
     assert.equal(verdict, one.verdict ?? '');
-    assert.equal(label, lines.find((l) => l.startsWith(file + ',')).split(',')[1]);
+    assert.equal(label, labels[file]);
     assert.equal(Number(faces), one.faces.length);
     if (one.fake == null) assert.equal(fake, '');
     else assert.ok(Math.abs(Number(fake) - one.fake) <= 5e-5, `${file}: ${fake} vs ${one.fake}`);
   }
-  // The metrics come from those scores (no-face images count 0.5).
+  // The metrics, computed here another way: AUC as the share of (fake, real) pairs ordered
+  // right (ties half), FPR as reals at or over the threshold; no-face images count 0.5.
   const s = rows.slice(1).map((x) => (x[2] === '' ? 0.5 : Number(x[2])));
   const y = rows.slice(1).map((x) => (x[1] === 'FAKE' ? 1 : 0));
-  const expect = metrics(s, y, m.threshold);
-  assert.equal(m.auc, Math.round(expect.auc * 1e4) / 1e4);
-  assert.equal(m.fpr, Math.round(expect.fpr * 1e4) / 1e4);
+  let pairs = 0, right = 0;
+  s.forEach((si, i) => s.forEach((sj, j) => {
+    if (y[i] === 1 && y[j] === 0) { pairs++; right += si > sj ? 1 : si === sj ? 0.5 : 0; }
+  }));
+  const reals = s.filter((_, i) => !y[i]);
+  assert.equal(m.auc, Math.round((right / pairs) * 1e4) / 1e4);
+  assert.equal(m.fpr, Math.round((reals.filter((v) => v >= m.threshold).length / reals.length) * 1e4) / 1e4);
 
   // A file that does not decode: an error row, exit 1, the rest still scored.
-  fs.writeFileSync(path.join(tmp, 'img1.jpg'), Buffer.from('truncated'));
+  fs.writeFileSync(path.join(tmp, 'img1.png'), Buffer.from('truncated'));
   const bad = run('eval', tmp, `--scores=${out}`);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /img1\.jpg: UNSUPPORTED_FORMAT/);
+  assert.match(bad.stderr, /img1\.png: UNSUPPORTED_FORMAT/);
   assert.equal(JSON.parse(bad.stdout).errors, 1);
   assert.equal(JSON.parse(bad.stdout).n, 3, 'a file that failed is left out of the metrics');
-  assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n')[2].split(','), ['img1.jpg', 'REAL', '', '', '', '']);
+  assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n')[2].split(','), ['img1.png', 'FAKE', '', '', '', '']);
   assert.equal(run('eval', tmp, '--scores').status, 2);
   fs.rmSync(tmp, { recursive: true, force: true });
 });

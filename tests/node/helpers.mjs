@@ -4,7 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED = path.resolve(ROOT, '../shared');
+// DFS_SHARED points elsewhere (or at nothing, to run the suite as a clone without the data would).
+export const SHARED = path.resolve(ROOT, process.env.DFS_SHARED ?? '../shared');
+// A licence-clean portrait committed with the tests (tests/fixtures/faces/SOURCE.md): photo tests
+// that need a face, not a particular data set, use it, so they run in a clone without ../shared.
+export const FACE_FIXTURE = path.join(ROOT, 'tests/fixtures/faces/astronaut.jpg');
+export const faceFixture = () => new Uint8Array(fs.readFileSync(FACE_FIXTURE));
 export const HAVE_SHARED = fs.existsSync(path.join(SHARED, 'README.md'));
 export const SKIP_SHARED = HAVE_SHARED ? false : '../shared is absent (test data is read from there, never copied)';
 

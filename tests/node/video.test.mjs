@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createChecker } from '../../dist/index.js';
-import { ROOT, SHARED, SKIP_SHARED, sharedFile } from './helpers.mjs';
+import { ROOT, FACE_FIXTURE, faceFixture } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'bin/deepfake-shield.js');
 const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 // In CI the setup script installs ffmpeg: there a missing ffmpeg is a failure, not a skip.
-const SKIP_FFMPEG = SKIP_SHARED || (HAVE_FFMPEG ? false : process.env.CI === 'true' ? false : 'ffmpeg is not installed');
+const SKIP_FFMPEG = HAVE_FFMPEG ? false : process.env.CI === 'true' ? false : 'ffmpeg is not installed';
 
 const checker = await createChecker();
 
@@ -35,9 +35,23 @@ function canvas(W, H, patches) {
   return { data, width: W, height: H };
 }
 
-test('checkVideoFrames: a moving face is one track, two crossing faces two, a cut starts a new one', { skip: SKIP_SHARED }, async () => {
-  const a = checker.decode(sharedFile('testdata/lfw-real/real-0000.jpg'));
-  const b = checker.decode(sharedFile('testdata/lfw-real/real-0003.jpg'));
+// The fixture portrait's head (200 px square around the face), every `step`-th pixel, optionally
+// mirrored: a face patch of 200 / step pixels.
+function head(step, mirror = false) {
+  const px = checker.decode(faceFixture());
+  const n = Math.floor(200 / step), data = new Uint8ClampedArray(n * n * 4);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const sx = 125 + (mirror ? n - 1 - x : x) * step, sy = 25 + y * step;
+      data.set(px.data.subarray((sy * px.width + sx) * 4, (sy * px.width + sx) * 4 + 4), (y * n + x) * 4);
+    }
+  }
+  return { data, width: n, height: n };
+}
+
+test('checkVideoFrames: a moving face is one track, two crossing faces two, a cut starts a new one', async () => {
+  const a = head(1);
+  const b = head(1, true);
   async function* frames() {
     for (let i = 0; i < 6; i++) {
       // A moves right along the top, B left along the bottom: they pass each other.
@@ -81,10 +95,10 @@ test('CLI: clips made by ffmpeg from photos, one JSON line each; corrupt, trunca
   assert.ok(HAVE_FFMPEG, 'ffmpeg must be installed in CI (tools/setup.sh)');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-video-'));
   try {
-    const photo = path.join(SHARED, 'testdata/lfw-real/real-0000.jpg');
+    const photo = FACE_FIXTURE;
     const clip = path.join(tmp, 'moving.mp4');
     const mk = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=640x400:d=4:r=10', '-loop', '1', '-i', photo,
-      '-filter_complex', "[1]scale=200:200[f];[0][f]overlay=x='40+t*60':y=80:shortest=1", '-pix_fmt', 'yuv420p', clip]);
+      '-filter_complex', "[1]crop=200:200:125:25,scale=200:200[f];[0][f]overlay=x='40+t*60':y=80:shortest=1", '-pix_fmt', 'yuv420p', clip]);
     assert.equal(mk.status, 0, String(mk.stderr));
     const webm = path.join(tmp, 'still.webm');
     assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', photo, '-t', '3', '-r', '5', '-c:v', 'libvpx-vp9', '-b:v', '200k', webm]).status, 0);
