@@ -1,9 +1,11 @@
 // Shared by the browser tests: Chromium launch (the system one, never a download), skip
-// reasons, request logging, the artifacts folder, and photos read from ../shared.
+// reasons, request logging, the artifacts folder, and photos read from ../shared (or, in a clone
+// without it, the committed public-domain portrait under the same names).
 import { after, before } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, SHARED, HAVE_SHARED } from '../node/helpers.mjs';
+import os from 'node:os';
+import { ROOT, SHARED, HAVE_SHARED, FACE_FIXTURE } from '../node/helpers.mjs';
 
 export { ROOT, SHARED };
 export const CHROMIUM = process.env.DFS_CHROMIUM || '/usr/bin/chromium';
@@ -16,12 +18,22 @@ function skipReason() {
   if (!fs.existsSync(path.join(ROOT, 'dist/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/deepfake-shield.wasm'))) {
     return 'dist/ is not built (run npm run build)';
   }
-  if (!HAVE_SHARED) return '../shared is absent (test photos are read from there, never copied)';
   return false;
 }
 export const SKIP_BROWSER = skipReason();
 
-export const photo = (rel) => path.join(SHARED, 'testdata', rel);
+// A test photo by its ../shared name. Without ../shared: the face fixture copied under that name
+// (the tests compare the page with the Node API on the same file, so any face will do), except
+// the C2PA fixtures, which stay missing (their tests check for them).
+export function photo(rel) {
+  if (HAVE_SHARED || rel.startsWith('provenance/')) return path.join(SHARED, 'testdata', rel);
+  const stand_in = path.join(os.tmpdir(), `dfs-stand-in-photos-${process.pid}`, rel);
+  if (!fs.existsSync(stand_in)) {
+    fs.mkdirSync(path.dirname(stand_in), { recursive: true });
+    fs.copyFileSync(FACE_FIXTURE, stand_in);
+  }
+  return stand_in;
+}
 
 export async function launch() {
   const { chromium } = await import('playwright-core');

@@ -255,14 +255,23 @@ TEST(Detect, FaceInEveryPortrait) {
   EXPECT_EQ(found, total) << "no face in: " << missed;
 }
 
+// A square of the committed public-domain portrait (tests/fixtures/faces/SOURCE.md; its face is
+// about x 175-276, y 74-175), so these tests need no ../shared.
+static Image fixture_square(int x0, int y0, int s) {
+  auto bytes = read_file(repo_path("tests/fixtures/faces/astronaut.jpg"));
+  Image img = decode_image(bytes.data(), bytes.size(), DecodeLimits());
+  Image out;
+  out.w = out.h = s;
+  out.rgb.resize(size_t(s) * s * 3);
+  for (int y = 0; y < s; y++)
+    std::memcpy(&out.rgb[size_t(y) * s * 3], &img.rgb[(size_t(y0 + y) * img.w + x0) * 3], size_t(s) * 3);
+  return out;
+}
+
 TEST(Detect, MosaicOfFourFacesGivesFourFacesInPlace) {
-  if (!file_exists(shared_path("README.md"))) GTEST_SKIP() << "../shared is absent: mosaic test skipped";
-  // Four 150x150 portraits tiled 2x2 into a 300x300 image: one face per quadrant.
+  // Four 150x150 head-and-shoulders squares tiled 2x2 into a 300x300 image: one face per quadrant.
   std::vector<Image> imgs;
-  for (int i = 0; i < 4; i++) {
-    auto bytes = read_file(shared_path("testdata/lfw-real/real-000" + std::to_string(i) + ".jpg"));
-    imgs.push_back(decode_image(bytes.data(), bytes.size(), DecodeLimits()));
-  }
+  for (int i = 0; i < 4; i++) imgs.push_back(fixture_square(150 + 4 * i, 50, 150));
   const int S = imgs[0].w;
   Image m;
   m.w = m.h = 2 * S;
@@ -287,10 +296,8 @@ TEST(Detect, MosaicOfFourFacesGivesFourFacesInPlace) {
 }
 
 TEST(Detect, SmallFaceInBigPhotoFoundByTiles) {
-  if (!file_exists(shared_path("README.md"))) GTEST_SKIP() << "../shared is absent";
   // A 150x150 portrait pasted into a 4000x3000 grey canvas: too small for the whole-image pass.
-  auto bytes = read_file(shared_path("testdata/lfw-real/real-0001.jpg"));
-  Image face = decode_image(bytes.data(), bytes.size(), DecodeLimits());
+  Image face = fixture_square(150, 50, 150);
   Image big;
   big.w = 4000;
   big.h = 3000;
@@ -309,16 +316,8 @@ TEST(Detect, SmallFaceInBigPhotoFoundByTiles) {
 }
 
 TEST(Detect, FaceFillingTheFrame) {
-  if (!file_exists(shared_path("README.md"))) GTEST_SKIP() << "../shared is absent";
-  // Crop the middle of a portrait so the face fills the whole frame.
-  auto bytes = read_file(shared_path("testdata/lfw-real/real-0002.jpg"));
-  Image img = decode_image(bytes.data(), bytes.size(), DecodeLimits());
-  Image tight;
-  const int x0 = 40, y0 = 40, s = 70;
-  tight.w = tight.h = s;
-  tight.rgb.resize(size_t(s) * s * 3);
-  for (int y = 0; y < s; y++)
-    std::memcpy(&tight.rgb[size_t(y) * s * 3], &img.rgb[(size_t(y0 + y) * img.w + x0) * 3], size_t(s) * 3);
+  // The face alone, filling the whole frame.
+  Image tight = fixture_square(180, 80, 95);
   CheckResult r = detector().check_image(tight, CheckOptions());
   EXPECT_EQ(r.faces.size(), 1u);
 }
