@@ -13,8 +13,8 @@
 #include "core/parallel.h"
 #include "core/status.h"
 #include "models/efficientnet.h"
-#include "pipeline/classifier.h"
 #include "pipeline/checker.h"
+#include "pipeline/classifier.h"
 #include "pipeline/video.h"
 
 using emscripten::val;
@@ -39,11 +39,14 @@ struct Bytes {
   size_t n = 0;
   const uint8_t* data() const { return p.get(); }
   size_t size() const { return n; }
-  void release() { p.reset(); n = 0; }
+  void release() {
+    p.reset();
+    n = 0;
+  }
 };
 
 bool copy_bytes(const val& v, Bytes& out) {
-  if (!v.instanceof(val::global("Uint8Array")) && !v.instanceof(val::global("Uint8ClampedArray")))
+  if (!v.instanceof (val::global("Uint8Array")) && !v.instanceof (val::global("Uint8ClampedArray")))
     return false;
   out.n = v["length"].as<size_t>();
   out.p.reset(new uint8_t[out.n ? out.n : 1]);
@@ -167,9 +170,7 @@ val guarded(F&& f) {
     return error_val(dfs::code_name(e.code), e.message);
   } catch (const std::bad_alloc&) {
     return error_val("OUT_OF_MEMORY", "out of memory inside the WebAssembly module");
-  } catch (const std::exception& e) {
-    return error_val("INTERNAL", e.what());
-  } catch (...) {
+  } catch (const std::exception& e) { return error_val("INTERNAL", e.what()); } catch (...) {
     return error_val("INTERNAL", "unexpected error");
   }
 }
@@ -180,15 +181,21 @@ class JsChecker {
   val loadModel(val bytes, val role) {
     return guarded([&] {
       Bytes buf;
-      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "model must be a Uint8Array");
+      if (!copy_bytes(bytes, buf))
+        return error_val("INVALID_ARGUMENT", "model must be a Uint8Array");
       using Role = dfs::Checker::Role;
       Role want = Role::kAny;
       if (!role.isUndefined() && !role.isNull()) {
         const std::string s = role.isString() ? role.as<std::string>() : "";
-        if (s == "detectorShort") want = Role::kDetectorShort;
-        else if (s == "detectorFull") want = Role::kDetectorFull;
-        else if (s == "classifier") want = Role::kClassifier;
-        else return error_val("INVALID_ARGUMENT", "model role must be detectorShort, detectorFull or classifier");
+        if (s == "detectorShort")
+          want = Role::kDetectorShort;
+        else if (s == "detectorFull")
+          want = Role::kDetectorFull;
+        else if (s == "classifier")
+          want = Role::kClassifier;
+        else
+          return error_val("INVALID_ARGUMENT",
+                           "model role must be detectorShort, detectorFull or classifier");
       }
       checker_.load_model(buf.data(), buf.size(), want);
       val r = val::object();
@@ -200,7 +207,8 @@ class JsChecker {
   val checkEncoded(val bytes, val options) {
     return guarded([&] {
       Bytes buf;
-      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
+      if (!copy_bytes(bytes, buf))
+        return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
       auto opt = parse_options(options);
       return result_val(checker_.check_encoded(buf.data(), buf.size(), opt));
     });
@@ -254,7 +262,8 @@ class JsChecker {
   val scanProvenance(val bytes) {
     return guarded([&] {
       Bytes buf;
-      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
+      if (!copy_bytes(bytes, buf))
+        return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
       return provenance_val(dfs::scan_provenance(buf.data(), buf.size()));
     });
   }
@@ -263,7 +272,8 @@ class JsChecker {
   val decode(val bytes) {
     return guarded([&] {
       Bytes buf;
-      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
+      if (!copy_bytes(bytes, buf))
+        return error_val("INVALID_ARGUMENT", "image bytes must be a Uint8Array");
       dfs::Image img = dfs::decode_image(buf.data(), buf.size(), dfs::DecodeLimits());
       buf.release();
       size_t n = size_t(img.w) * img.h;
@@ -315,11 +325,13 @@ class JsChecker {
         return error_val("INVALID_ARGUMENT", "width and height must be positive integers");
       Bytes buf;
       if (!copy_bytes(data, buf))
-        return error_val("INVALID_ARGUMENT", "pixel data must be a Uint8Array or Uint8ClampedArray");
+        return error_val("INVALID_ARGUMENT",
+                         "pixel data must be a Uint8Array or Uint8ClampedArray");
       if (buf.size() != size_t(w) * size_t(h) * 4)
         return error_val("INVALID_ARGUMENT", "pixel data length must be width*height*4 (RGBA)");
       auto opt = parse_options(options);
-      const dfs::CheckResult r = checker_.check_rgba(buf.data(), int(w), int(h), size_t(w) * 4, opt);
+      const dfs::CheckResult r =
+          checker_.check_rgba(buf.data(), int(w), int(h), size_t(w) * 4, opt);
       if (t) tracker_.add_frame(*t, r.faces);
       return result_val(r);
     });
@@ -336,13 +348,17 @@ class RawModel {
   val load(val bytes) {
     return guarded([&] {
       Bytes buf;
-      if (!copy_bytes(bytes, buf)) return error_val("INVALID_ARGUMENT", "model must be a Uint8Array");
+      if (!copy_bytes(bytes, buf))
+        return error_val("INVALID_ARGUMENT", "model must be a Uint8Array");
       dfs::WeightsFile wf = dfs::WeightsFile::parse(buf.data(), buf.size());
       blaze_.reset();
       effnet_.reset();
-      if (wf.kind() == "blazeface") blaze_ = std::make_unique<dfs::BlazeFace>(wf);
-      else if (wf.kind() == "efficientnet") effnet_ = std::make_unique<dfs::EfficientNet>(wf);
-      else return error_val("BAD_MODEL", "unknown model kind");
+      if (wf.kind() == "blazeface")
+        blaze_ = std::make_unique<dfs::BlazeFace>(wf);
+      else if (wf.kind() == "efficientnet")
+        effnet_ = std::make_unique<dfs::EfficientNet>(wf);
+      else
+        return error_val("BAD_MODEL", "unknown model kind");
       val r = val::object();
       r.set("kind", val(wf.kind()));
       r.set("height", blaze_ ? blaze_->input_h() : effnet_->input_h());
@@ -354,11 +370,12 @@ class RawModel {
   val run(val input) {
     return guarded([&] {
       if (!blaze_ && !effnet_) return error_val("INVALID_ARGUMENT", "no model loaded");
-      if (!input.instanceof(val::global("Float32Array")))
+      if (!input.instanceof (val::global("Float32Array")))
         return error_val("INVALID_ARGUMENT", "input must be a Float32Array (NHWC)");
       size_t n = blaze_ ? size_t(blaze_->input_h()) * blaze_->input_w() * 3
                         : size_t(effnet_->input_h()) * effnet_->input_w() * 3;
-      if (input["length"].as<size_t>() != n) return error_val("INVALID_ARGUMENT", "input has the wrong length");
+      if (input["length"].as<size_t>() != n)
+        return error_val("INVALID_ARGUMENT", "input has the wrong length");
       float* dst = blaze_ ? blaze_->input() : effnet_->input();
       val(emscripten::typed_memory_view(n, dst)).call<void>("set", input);
       val r = val::object();
@@ -385,7 +402,9 @@ class RawModel {
 };
 
 // Heap size, so tests can prove memory stays flat across thousands of calls.
-double heap_bytes() { return double(emscripten::val::module_property("HEAP8")["length"].as<double>()); }
+double heap_bytes() {
+  return double(emscripten::val::module_property("HEAP8")["length"].as<double>());
+}
 // Bytes malloc has handed out and not had back. The memory size above only ever grows; this one
 // falls again when memory is freed, so a leak shows up as growth across many calls.
 double heap_in_use() { return double(mallinfo().uordblks); }

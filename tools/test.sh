@@ -10,6 +10,14 @@ JOBS=${JOBS:-2}
 bash tools/setup.sh --dev
 bash tools/build.sh
 
+echo "== lint: ESLint (JavaScript), clang-format (C++, check only), pyflakes (Python)"
+node_modules/.bin/eslint --max-warnings 0 .
+# shellcheck disable=SC2046
+clang-format --dry-run --Werror $(git ls-files 'src/*.cc' 'src/*.h' 'bindings/*.cpp' 'tests/cpp/*.cc' \
+  'tests/cpp/*.h' 'tests/cpp/xnnpack/*.cc' 'tests/fuzz/*.cc' 'tests/fuzz/*.h' 'tests/wasm/*.cc' \
+  'tools/native/*.cc' 'bench/native/*.cc')
+/usr/bin/python3 -m pyflakes tools tests/python
+
 echo "== golden models (synthetic weights rebuilt from committed headers)"
 mkdir -p build-golden
 for name in effnet_b0_synth effnet_b4att_synth effnet_w025_synth; do

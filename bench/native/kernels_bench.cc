@@ -41,28 +41,20 @@ double time_us(F&& f, int reps) {
 
 const char* op_name(dfs::xnn::Op op) {
   switch (op) {
-    case dfs::xnn::Op::kConv:
-      return "conv";
-    case dfs::xnn::Op::kDw:
-      return "dwconv";
-    case dfs::xnn::Op::kGemm:
-      return "gemm";
+    case dfs::xnn::Op::kConv: return "conv";
+    case dfs::xnn::Op::kDw: return "dwconv";
+    case dfs::xnn::Op::kGemm: return "gemm";
   }
   return "?";
 }
 
 const char* act_name(dfs::Act a) {
   switch (a) {
-    case dfs::Act::kNone:
-      return "none";
-    case dfs::Act::kRelu:
-      return "relu";
-    case dfs::Act::kRelu6:
-      return "relu6";
-    case dfs::Act::kSigmoid:
-      return "sigmoid";
-    case dfs::Act::kSwish:
-      return "swish";
+    case dfs::Act::kNone: return "none";
+    case dfs::Act::kRelu: return "relu";
+    case dfs::Act::kRelu6: return "relu6";
+    case dfs::Act::kSigmoid: return "sigmoid";
+    case dfs::Act::kSwish: return "swish";
   }
   return "?";
 }

@@ -28,8 +28,8 @@ uint32_t crc32_ieee(const uint8_t* data, size_t n, uint32_t crc) {
   for (; i + 8 <= n; i += 8) {
     uint32_t lo = crc ^ (uint32_t(data[i]) | uint32_t(data[i + 1]) << 8 |
                          uint32_t(data[i + 2]) << 16 | uint32_t(data[i + 3]) << 24);
-    uint32_t hi = uint32_t(data[i + 4]) | uint32_t(data[i + 5]) << 8 |
-                  uint32_t(data[i + 6]) << 16 | uint32_t(data[i + 7]) << 24;
+    uint32_t hi = uint32_t(data[i + 4]) | uint32_t(data[i + 5]) << 8 | uint32_t(data[i + 6]) << 16 |
+                  uint32_t(data[i + 7]) << 24;
     crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
           t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
   }

@@ -1,4 +1,5 @@
-// Strict recursive-descent JSON parser with a depth limit (model headers come from untrusted files).
+// Strict recursive-descent JSON parser with a depth limit (model headers come from untrusted
+// files).
 #include "core/json.h"
 
 #include <cmath>
@@ -46,7 +47,10 @@ class JsonParser {
       v.type_ = Json::Type::kObject;
       p_++;
       ws();
-      if (p_ < end_ && *p_ == '}') { p_++; return v; }
+      if (p_ < end_ && *p_ == '}') {
+        p_++;
+        return v;
+      }
       for (;;) {
         ws();
         if (p_ >= end_ || *p_ != '"') bad("expected key");
@@ -56,8 +60,14 @@ class JsonParser {
         p_++;
         v.obj_.emplace_back(std::move(k), value(depth + 1));
         ws();
-        if (p_ < end_ && *p_ == ',') { p_++; continue; }
-        if (p_ < end_ && *p_ == '}') { p_++; return v; }
+        if (p_ < end_ && *p_ == ',') {
+          p_++;
+          continue;
+        }
+        if (p_ < end_ && *p_ == '}') {
+          p_++;
+          return v;
+        }
         bad("expected ',' or '}'");
       }
     }
@@ -65,12 +75,21 @@ class JsonParser {
       v.type_ = Json::Type::kArray;
       p_++;
       ws();
-      if (p_ < end_ && *p_ == ']') { p_++; return v; }
+      if (p_ < end_ && *p_ == ']') {
+        p_++;
+        return v;
+      }
       for (;;) {
         v.arr_.push_back(value(depth + 1));
         ws();
-        if (p_ < end_ && *p_ == ',') { p_++; continue; }
-        if (p_ < end_ && *p_ == ']') { p_++; return v; }
+        if (p_ < end_ && *p_ == ',') {
+          p_++;
+          continue;
+        }
+        if (p_ < end_ && *p_ == ']') {
+          p_++;
+          return v;
+        }
         bad("expected ',' or ']'");
       }
     }
@@ -79,8 +98,15 @@ class JsonParser {
       v.s_ = string();
       return v;
     }
-    if (lit("true")) { v.type_ = Json::Type::kBool; v.b_ = true; return v; }
-    if (lit("false")) { v.type_ = Json::Type::kBool; return v; }
+    if (lit("true")) {
+      v.type_ = Json::Type::kBool;
+      v.b_ = true;
+      return v;
+    }
+    if (lit("false")) {
+      v.type_ = Json::Type::kBool;
+      return v;
+    }
     if (lit("null")) return v;
     if (c == '-' || (c >= '0' && c <= '9')) {
       const char* s = p_;
@@ -117,15 +143,26 @@ class JsonParser {
             for (int i = 0; i < 4; i++) {
               char h = *p_++;
               cp <<= 4;
-              if (h >= '0' && h <= '9') cp |= h - '0';
-              else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
-              else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
-              else bad("bad \\u escape");
+              if (h >= '0' && h <= '9')
+                cp |= h - '0';
+              else if (h >= 'a' && h <= 'f')
+                cp |= h - 'a' + 10;
+              else if (h >= 'A' && h <= 'F')
+                cp |= h - 'A' + 10;
+              else
+                bad("bad \\u escape");
             }
             // Headers are ASCII in practice; encode the BMP code point as UTF-8.
-            if (cp < 0x80) out += char(cp);
-            else if (cp < 0x800) { out += char(0xc0 | (cp >> 6)); out += char(0x80 | (cp & 63)); }
-            else { out += char(0xe0 | (cp >> 12)); out += char(0x80 | ((cp >> 6) & 63)); out += char(0x80 | (cp & 63)); }
+            if (cp < 0x80)
+              out += char(cp);
+            else if (cp < 0x800) {
+              out += char(0xc0 | (cp >> 6));
+              out += char(0x80 | (cp & 63));
+            } else {
+              out += char(0xe0 | (cp >> 12));
+              out += char(0x80 | ((cp >> 6) & 63));
+              out += char(0x80 | (cp & 63));
+            }
             break;
           }
           default: out += e;
@@ -149,13 +186,15 @@ bool Json::has(const std::string& key) const {
   return false;
 }
 const Json& Json::operator[](const std::string& key) const {
-  if (type_ != Type::kObject) fail(Code::kBadModel, "model header: expected an object for '" + key + "'");
+  if (type_ != Type::kObject)
+    fail(Code::kBadModel, "model header: expected an object for '" + key + "'");
   for (auto& kv : obj_)
     if (kv.first == key) return kv.second;
   fail(Code::kBadModel, "model header: missing key '" + key + "'");
 }
 const Json& Json::operator[](size_t i) const {
-  if (type_ != Type::kArray || i >= arr_.size()) fail(Code::kBadModel, "model header: index out of range");
+  if (type_ != Type::kArray || i >= arr_.size())
+    fail(Code::kBadModel, "model header: index out of range");
   return arr_[i];
 }
 size_t Json::size() const {

@@ -84,7 +84,8 @@ class Pool {
   void loop(int index, uint32_t seen) {
     for (;;) {
       uint32_t g = gen_.load(std::memory_order_acquire);
-      for (int spins = 0; g == seen && spins < 20000; spins++) g = gen_.load(std::memory_order_acquire);
+      for (int spins = 0; g == seen && spins < 20000; spins++)
+        g = gen_.load(std::memory_order_acquire);
       if (g == seen) {
         std::unique_lock<std::mutex> lock(m_);
         cv_.wait(lock, [&] { return gen_.load(std::memory_order_acquire) != seen; });

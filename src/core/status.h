@@ -6,13 +6,13 @@ namespace dfs {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,   // wrong type/shape/value from the caller
-  kEmptyInput,        // zero-length buffer
-  kUnsupportedFormat, // bytes are not an image format we decode
-  kCorruptImage,      // decoder failed part-way (truncated, bad tables)
-  kImageTooLarge,     // header dimensions or file size over the configured limits
-  kBadModel,          // weights file failed validation (magic, checksum, offsets, shapes)
-  kOutOfMemory,       // an allocation failed (wasm heap limit)
+  kInvalidArgument,    // wrong type/shape/value from the caller
+  kEmptyInput,         // zero-length buffer
+  kUnsupportedFormat,  // bytes are not an image format we decode
+  kCorruptImage,       // decoder failed part-way (truncated, bad tables)
+  kImageTooLarge,      // header dimensions or file size over the configured limits
+  kBadModel,           // weights file failed validation (magic, checksum, offsets, shapes)
+  kOutOfMemory,        // an allocation failed (wasm heap limit)
   kInternal,
 };
 

@@ -55,7 +55,9 @@ class FloatArray {
 class Arena {
  public:
   // Grows the plan to cover floats [0, end).
-  void ensure(size_t end) { if (end > top_) top_ = align_up(end, 16); }
+  void ensure(size_t end) {
+    if (end > top_) top_ = align_up(end, 16);
+  }
   void commit() { buf_ = aligned_floats(top_ ? top_ : 16); }
   float* at(size_t off) const { return buf_.get() + off; }
   size_t floats() const { return top_; }

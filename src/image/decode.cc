@@ -8,11 +8,11 @@
 #include <new>
 #include <string>
 
+#include "core/crc32.h"
 #include "core/status.h"
 #include "image/exif.h"
 #include "image/image.h"
 #include "image/jpeg_guard.h"
-#include "core/crc32.h"
 
 namespace {
 // stb_image reports impossible states through STBI_ASSERT; the default (assert) would abort the
@@ -70,14 +70,10 @@ enum class Format { kJpeg, kPng, kGif, kBmp };
 
 const char* format_name(Format f) {
   switch (f) {
-    case Format::kJpeg:
-      return "JPEG";
-    case Format::kPng:
-      return "PNG";
-    case Format::kGif:
-      return "GIF";
-    case Format::kBmp:
-      return "BMP";
+    case Format::kJpeg: return "JPEG";
+    case Format::kPng: return "PNG";
+    case Format::kGif: return "GIF";
+    case Format::kBmp: return "BMP";
   }
   return "?";
 }
@@ -151,29 +147,23 @@ uint32_t le32(const uint8_t* p) {
 void check_density(Format f, const uint8_t* d, size_t n, int64_t w, int64_t h) {
   double need = 0;
   switch (f) {
-    case Format::kJpeg:
-      need = double((w + 7) / 8) * double((h + 7) / 8) / 8;
-      break;
-    case Format::kPng:
-      need = double(h) * (1 + double(w) / 8) / 1100;
-      break;
-    case Format::kGif:
-      need = double(w) * double(h) * 12 / 8 / 4096;
-      break;
+    case Format::kJpeg: need = double((w + 7) / 8) * double((h + 7) / 8) / 8; break;
+    case Format::kPng: need = double(h) * (1 + double(w) / 8) / 1100; break;
+    case Format::kGif: need = double(w) * double(h) * 12 / 8 / 4096; break;
     case Format::kBmp:
       if (n >= 34) {
         const uint32_t off = le32(d + 10), hdr = le32(d + 14);
         const bool core = hdr == 12;  // BITMAPCOREHEADER: 16-bit sizes, no compression field
         const uint32_t bpp = core ? d[24] | d[25] << 8 : d[28] | d[29] << 8;
         const uint32_t comp = core ? 0 : le32(d + 30);
-        if (bpp >= 1 && bpp <= 32 && (comp == 0 || comp == 3 || comp == 6)) {  // uncompressed: exact
+        if (bpp >= 1 && bpp <= 32 &&
+            (comp == 0 || comp == 3 || comp == 6)) {  // uncompressed: exact
           const double stride = double((w * bpp + 31) / 32 * 4);
           if (double(off) + stride * double(h) > double(n)) {
-            fail(Code::kCorruptImage, "BMP pixel data is cut short: " + dims_str(w, h) + " at " +
-                                          std::to_string(bpp) + " bits needs " +
-                                          std::to_string(int64_t(off + stride * h)) +
-                                          " bytes, the file has " + std::to_string(n) +
-                                          " (truncated?)");
+            fail(Code::kCorruptImage,
+                 "BMP pixel data is cut short: " + dims_str(w, h) + " at " + std::to_string(bpp) +
+                     " bits needs " + std::to_string(int64_t(off + stride * h)) +
+                     " bytes, the file has " + std::to_string(n) + " (truncated?)");
           }
         }
       }
@@ -203,14 +193,10 @@ int stb_info(Format f, const uint8_t* d, size_t n, int* w, int* h, int* comp) {
   stbi__context s;
   stbi__start_mem(&s, d, int(n));
   switch (f) {
-    case Format::kJpeg:
-      return stbi__jpeg_info(&s, w, h, comp);
-    case Format::kPng:
-      return stbi__png_info(&s, w, h, comp);
-    case Format::kGif:
-      return stbi__gif_info(&s, w, h, comp);
-    case Format::kBmp:
-      return stbi__bmp_info(&s, w, h, comp);
+    case Format::kJpeg: return stbi__jpeg_info(&s, w, h, comp);
+    case Format::kPng: return stbi__png_info(&s, w, h, comp);
+    case Format::kGif: return stbi__gif_info(&s, w, h, comp);
+    case Format::kBmp: return stbi__bmp_info(&s, w, h, comp);
   }
   return 0;
 }
@@ -257,7 +243,8 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
     // Before stbi_info too: stb's header reader already builds Huffman tables.
     bool unsupported = false;
     if (const char* why = jpeg_stb_hazard(data, size, &unsupported)) {
-      fail(unsupported ? Code::kUnsupportedFormat : Code::kCorruptImage, "JPEG: " + std::string(why));
+      fail(unsupported ? Code::kUnsupportedFormat : Code::kCorruptImage,
+           "JPEG: " + std::string(why));
     }
   }
 
@@ -285,7 +272,8 @@ Image decode_image(const uint8_t* data, size_t size, const DecodeLimits& limits)
   check_dims(hw, hh, kMaxDecodableSide, limits);
   // stb addresses its output with an int: past that it is too large, whatever the file holds.
   if (hw * hh * (fmt == Format::kJpeg ? 3 : 4) > INT_MAX) {
-    fail(Code::kImageTooLarge, what + " image " + dims_str(hw, hh) + " is larger than the decoder can hold");
+    fail(Code::kImageTooLarge,
+         what + " image " + dims_str(hw, hh) + " is larger than the decoder can hold");
   }
   check_density(fmt, data, size, hw, hh);
   if (fmt == Format::kJpeg) {

@@ -84,29 +84,14 @@ Image oriented_rgb(const uint8_t* src, int w, int h, int channels, int orientati
   const ptrdiff_t W = w, H = h;
   ptrdiff_t base = 0, sx = 1, sy = W;
   switch (orientation) {
-    case 2:
-      base = W - 1, sx = -1, sy = W;
-      break;
-    case 3:
-      base = (H - 1) * W + W - 1, sx = -1, sy = -W;
-      break;
-    case 4:
-      base = (H - 1) * W, sx = 1, sy = -W;
-      break;
-    case 5:
-      base = 0, sx = W, sy = 1;
-      break;
-    case 6:
-      base = (H - 1) * W, sx = -W, sy = 1;
-      break;
-    case 7:
-      base = (H - 1) * W + W - 1, sx = -W, sy = -1;
-      break;
-    case 8:
-      base = W - 1, sx = W, sy = -1;
-      break;
-    default:
-      break;
+    case 2: base = W - 1, sx = -1, sy = W; break;
+    case 3: base = (H - 1) * W + W - 1, sx = -1, sy = -W; break;
+    case 4: base = (H - 1) * W, sx = 1, sy = -W; break;
+    case 5: base = 0, sx = W, sy = 1; break;
+    case 6: base = (H - 1) * W, sx = -W, sy = 1; break;
+    case 7: base = (H - 1) * W + W - 1, sx = -W, sy = -1; break;
+    case 8: base = W - 1, sx = W, sy = -1; break;
+    default: break;
   }
 
   // Transposing orientations walk source columns; 32x32 tiles keep those reads in cache.

@@ -66,7 +66,8 @@ struct Huffman {
       for (int i = 0; i < counts[len - 1]; ++i, ++code, ++k) {
         if (len > kFastBits || code >= (1 << len)) continue;  // (an over-full table: no entry)
         const int shift = kFastBits - len;
-        for (int j = 0; j < (1 << shift); ++j) fast[code << shift | j] = uint16_t(len << 8 | vals[k]);
+        for (int j = 0; j < (1 << shift); ++j)
+          fast[code << shift | j] = uint16_t(len << 8 | vals[k]);
       }
       maxcode[len] = counts[len - 1] ? code - 1 : -1;
       code <<= 1;
@@ -81,7 +82,9 @@ struct Tables {
   int restart_interval = 0;
   bool sequential = false;  // SOF0/SOF1: one pass per block, the entropy walk applies
   int width = 0, height = 0, hmax = 1, vmax = 1, ncomp = 0;
-  struct Component { int id, h, v; } comp[4] = {};
+  struct Component {
+    int id, h, v;
+  } comp[4] = {};
 };
 
 // stbi__get_marker with no cached marker.
@@ -96,8 +99,7 @@ int get_marker(Stream& s) {
 // when stb would carry on.
 const char* process_marker(Stream& s, int m, Tables& t) {
   switch (m) {
-    case kNoMarker:
-      return "expected a marker";
+    case kNoMarker: return "expected a marker";
     case 0xDD:  // DRI
       if (s.get16() != 4) return "bad restart interval length";
       t.restart_interval = s.get16();
@@ -128,8 +130,7 @@ const char* process_marker(Stream& s, int m, Tables& t) {
       }
       return len == 0 ? nullptr : "Huffman table length mismatch";
     }
-    default:
-      break;
+    default: break;
   }
   if ((m >= 0xE0 && m <= 0xEF) || m == 0xFE) {  // APPn, COM
     const int len = s.get16();
@@ -211,7 +212,8 @@ int decode_symbol(ScanBits& b, const Huffman& h) {
   const uint32_t bits = b.peek(16);
   for (int len = Huffman::kFastBits + 1; len <= 16; ++len) {
     const int code = int(bits >> (16 - len));
-    if (code <= h.maxcode[len]) return b.take(len) ? h.vals[h.valptr[len] + code - h.mincode[len]] : -1;
+    if (code <= h.maxcode[len])
+      return b.take(len) ? h.vals[h.valptr[len] + code - h.mincode[len]] : -1;
   }
   return -2;
 }
@@ -293,7 +295,7 @@ const char* jpeg_stb_hazard(const uint8_t* data, size_t size, bool* unsupported,
     // Other SOFn: lossless (C3), hierarchical (C5-C7), arithmetic coding (C9-CB, CD-CF).
     if ((m >= 0xC3 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC) {
       if (unsupported) *unsupported = true;
-      return m == 0xC3 ? "lossless JPEG is not supported"
+      return m == 0xC3   ? "lossless JPEG is not supported"
              : m >= 0xC9 ? "arithmetic-coded JPEG is not supported"
                          : "hierarchical JPEG is not supported";
     }
@@ -319,7 +321,8 @@ const char* jpeg_stb_hazard(const uint8_t* data, size_t size, bool* unsupported,
       const int id = s.get8(), hv = s.get8();
       s.get8();
       t.comp[i] = {id, hv >> 4, hv & 15};
-      if (t.comp[i].h < 1 || t.comp[i].h > 4 || t.comp[i].v < 1 || t.comp[i].v > 4) t.sequential = false;
+      if (t.comp[i].h < 1 || t.comp[i].h > 4 || t.comp[i].v < 1 || t.comp[i].v > 4)
+        t.sequential = false;
       t.hmax = std::max(t.hmax, t.comp[i].h);
       t.vmax = std::max(t.vmax, t.comp[i].v);
     }
@@ -349,8 +352,8 @@ const char* jpeg_stb_hazard(const uint8_t* data, size_t size, bool* unsupported,
       }
       s.skip(scan_end - s.pos());
       if (walkable && walk_blocks) {
-        if (const char* why = walk_sequential_scan(data + s.pos(), size - s.pos(), t, ns,
-                                                   comp_index, dc, ac))
+        if (const char* why =
+                walk_sequential_scan(data + s.pos(), size - s.pos(), t, ns, comp_index, dc, ac))
           return why;
       }
       m = s.marker_after_scan();

@@ -180,7 +180,8 @@ void turn_square(const float* src, float* dst, int n, int c, int k) {
         sx = n - 1 - sy;
         sy = px;
       }
-      for (int ch = 0; ch < c; ch++) dst[(size_t(y) * n + x) * c + ch] = src[(size_t(sy) * n + sx) * c + ch];
+      for (int ch = 0; ch < c; ch++)
+        dst[(size_t(y) * n + x) * c + ch] = src[(size_t(sy) * n + sx) * c + ch];
     }
 }
 

@@ -91,8 +91,8 @@ void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride,
           }
         }
       }
-      detail::f32_gemm_rows(rows, K, cout, buf, size_t(K), packed, act, out.data + size_t(p0) * cout,
-                            size_t(cout));
+      detail::f32_gemm_rows(rows, K, cout, buf, size_t(K), packed, act,
+                            out.data + size_t(p0) * cout, size_t(cout));
     }
   });
 }

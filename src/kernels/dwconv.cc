@@ -66,7 +66,8 @@ DFS_INLINE void dw_block(const DwArgs& g, int iy0, int ky_lo, int ky_hi, int ox,
     }
   }
   DFS_UNROLL for (int p = 0; p < P; p++) {
-    DFS_UNROLL for (int v = 0; v < NV; v++) store(orow + size_t(ox + p) * C + c0 + 4 * v, acc[p][v]);
+    DFS_UNROLL for (int v = 0; v < NV; v++)
+        store(orow + size_t(ox + p) * C + c0 + 4 * v, acc[p][v]);
   }
 }
 
@@ -121,35 +122,41 @@ void dwconv_impl(const Tensor& in, const float* w, const float* bias, int pad_to
 
   // Threads take disjoint bands of output rows. Depthwise loads more bytes per MAC than a GEMM,
   // so half a GEMM's MACs already make a thread's worth of time.
-  parallel_for(out.h, 1, int64_t(out.h) * out.w * C * K * K, kMinMacsPerThread / 2, [&](int oy_b, int oy_e) {
-    for (int oy = oy_b; oy < oy_e; oy++) {
-      const int iy0 = oy * S - pad_top;
-      const int ky_lo = std::max(0, -iy0), ky_hi = std::min(K, in.h - iy0);
-      float* orow = out.data + size_t(oy) * out.w * C;
-      auto edge = [&](int ox) {
-        const int ix0 = ox * S - pad_left;
-        const int kx_lo = std::max(0, -ix0), kx_hi = std::min(K, in.w - ix0);
-        float* o = orow + size_t(ox) * C;
-        for_channel_groups(
-            C, [&](int c0) { dw_edge<K, 2>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); },
-            [&](int c0) { dw_edge<K, 1>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); });
-      };
-      if (ky_lo >= ky_hi) {  // window entirely outside the image: bias only
-        for (int ox = 0; ox < out.w; ox++)
-          for (int ch = 0; ch < C; ch++) orow[size_t(ox) * C + ch] = bias ? bias[ch] : 0.f;
-      } else {
-        int ox = 0;
-        for (; ox < ox_lo; ox++) edge(ox);
-        for (; ox + kP <= ox_hi; ox += kP) {
-          for_channel_groups(
-              C, [&](int c0) { dw_block<K, S, kP, 2>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow); },
-              [&](int c0) { dw_block<K, S, kP, 1>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow); });
+  parallel_for(
+      out.h, 1, int64_t(out.h) * out.w * C * K * K, kMinMacsPerThread / 2, [&](int oy_b, int oy_e) {
+        for (int oy = oy_b; oy < oy_e; oy++) {
+          const int iy0 = oy * S - pad_top;
+          const int ky_lo = std::max(0, -iy0), ky_hi = std::min(K, in.h - iy0);
+          float* orow = out.data + size_t(oy) * out.w * C;
+          auto edge = [&](int ox) {
+            const int ix0 = ox * S - pad_left;
+            const int kx_lo = std::max(0, -ix0), kx_hi = std::min(K, in.w - ix0);
+            float* o = orow + size_t(ox) * C;
+            for_channel_groups(
+                C, [&](int c0) { dw_edge<K, 2>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); },
+                [&](int c0) { dw_edge<K, 1>(g, iy0, ky_lo, ky_hi, ix0, kx_lo, kx_hi, c0, o); });
+          };
+          if (ky_lo >= ky_hi) {  // window entirely outside the image: bias only
+            for (int ox = 0; ox < out.w; ox++)
+              for (int ch = 0; ch < C; ch++) orow[size_t(ox) * C + ch] = bias ? bias[ch] : 0.f;
+          } else {
+            int ox = 0;
+            for (; ox < ox_lo; ox++) edge(ox);
+            for (; ox + kP <= ox_hi; ox += kP) {
+              for_channel_groups(
+                  C,
+                  [&](int c0) {
+                    dw_block<K, S, kP, 2>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow);
+                  },
+                  [&](int c0) {
+                    dw_block<K, S, kP, 1>(g, iy0, ky_lo, ky_hi, ox, pad_left, c0, orow);
+                  });
+            }
+            for (; ox < out.w; ox++) edge(ox);
+          }
+          if (act != Act::kNone) f32_act(size_t(out.w) * C, orow, act);
         }
-        for (; ox < out.w; ox++) edge(ox);
-      }
-      if (act != Act::kNone) f32_act(size_t(out.w) * C, orow, act);
-    }
-  });
+      });
 }
 
 }  // namespace
@@ -161,10 +168,14 @@ void f32_dwconv(const Tensor& in, const float* w_hwc, const float* bias, int k, 
   // Fewer than 4 channels and other kernel shapes are in neither network; the reference keeps
   // them correct.
   if (in.c >= 4) {
-    if (k == 3 && stride == 1) return dwconv_impl<3, 1>(in, w_hwc, bias, pad_top, pad_left, act, out);
-    if (k == 3 && stride == 2) return dwconv_impl<3, 2>(in, w_hwc, bias, pad_top, pad_left, act, out);
-    if (k == 5 && stride == 1) return dwconv_impl<5, 1>(in, w_hwc, bias, pad_top, pad_left, act, out);
-    if (k == 5 && stride == 2) return dwconv_impl<5, 2>(in, w_hwc, bias, pad_top, pad_left, act, out);
+    if (k == 3 && stride == 1)
+      return dwconv_impl<3, 1>(in, w_hwc, bias, pad_top, pad_left, act, out);
+    if (k == 3 && stride == 2)
+      return dwconv_impl<3, 2>(in, w_hwc, bias, pad_top, pad_left, act, out);
+    if (k == 5 && stride == 1)
+      return dwconv_impl<5, 1>(in, w_hwc, bias, pad_top, pad_left, act, out);
+    if (k == 5 && stride == 2)
+      return dwconv_impl<5, 2>(in, w_hwc, bias, pad_top, pad_left, act, out);
   }
   f32_dwconv_ref(in, w_hwc, bias, k, stride, pad_top, pad_left, act, out);
 }

@@ -173,7 +173,8 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
       // call, and one kernel instantiation instead of MR-2 more (each ~1.5 KB of wasm).
       std::vector<float>& sa = scratch_a();
       sa.assign(size_t(MR) * K, 0.f);
-      for (int i = 0; i < rows; i++) std::copy(ar + i * lda, ar + i * lda + K, sa.data() + size_t(i) * K);
+      for (int i = 0; i < rows; i++)
+        std::copy(ar + i * lda, ar + i * lda + K, sa.data() + size_t(i) * K);
       float sr[MR * NR] = {}, sc[MR * NR];
       if (rp)
         for (int i = 0; i < rows; i++) std::copy(rp + i * ldr, rp + i * ldr + rn, sr + i * NR);
@@ -223,8 +224,8 @@ void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float*
 
 void f32_gemm(int M, int K, int N, const float* a, const float* packed, Act act, float* c) {
   parallel_for(M, DFS_GEMM_MR, int64_t(M) * K * N, kMinMacsPerThread, [&](int b, int e) {
-    detail::f32_gemm_rows(e - b, K, N, a + size_t(b) * K, size_t(K), packed, act,
-                          c + size_t(b) * N, size_t(N));
+    detail::f32_gemm_rows(e - b, K, N, a + size_t(b) * K, size_t(K), packed, act, c + size_t(b) * N,
+                          size_t(N));
   });
 }
 
@@ -232,8 +233,8 @@ void f32_gemm_add(int M, int K, int N, const float* a, const float* packed, cons
                   Act act, float* c) {
   assert(r && rc >= 1 && rc <= N);
   parallel_for(M, DFS_GEMM_MR, int64_t(M) * K * N, kMinMacsPerThread, [&](int b, int e) {
-    detail::f32_gemm_rows(e - b, K, N, a + size_t(b) * K, size_t(K), packed, act,
-                          c + size_t(b) * N, size_t(N), r + size_t(b) * rc, size_t(rc), rc);
+    detail::f32_gemm_rows(e - b, K, N, a + size_t(b) * K, size_t(K), packed, act, c + size_t(b) * N,
+                          size_t(N), r + size_t(b) * rc, size_t(rc), rc);
   });
 }
 

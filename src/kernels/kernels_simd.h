@@ -32,16 +32,11 @@ DFS_INLINE simd::f32x4 act_v(simd::f32x4 v) {
 // next to the accumulation loop there).
 DFS_INLINE simd::f32x4 act_v(simd::f32x4 v, Act a) {
   switch (a) {
-    case Act::kNone:
-      return v;
-    case Act::kRelu:
-      return act_v<Act::kRelu>(v);
-    case Act::kRelu6:
-      return act_v<Act::kRelu6>(v);
-    case Act::kSigmoid:
-      return act_v<Act::kSigmoid>(v);
-    case Act::kSwish:
-      return act_v<Act::kSwish>(v);
+    case Act::kNone: return v;
+    case Act::kRelu: return act_v<Act::kRelu>(v);
+    case Act::kRelu6: return act_v<Act::kRelu6>(v);
+    case Act::kSigmoid: return act_v<Act::kSigmoid>(v);
+    case Act::kSwish: return act_v<Act::kSwish>(v);
   }
   return v;
 }
@@ -50,21 +45,11 @@ DFS_INLINE simd::f32x4 act_v(simd::f32x4 v, Act a) {
 template <typename F>
 DFS_INLINE void with_act(Act a, F&& f) {
   switch (a) {
-    case Act::kNone:
-      f(std::integral_constant<Act, Act::kNone>{});
-      return;
-    case Act::kRelu:
-      f(std::integral_constant<Act, Act::kRelu>{});
-      return;
-    case Act::kRelu6:
-      f(std::integral_constant<Act, Act::kRelu6>{});
-      return;
-    case Act::kSigmoid:
-      f(std::integral_constant<Act, Act::kSigmoid>{});
-      return;
-    case Act::kSwish:
-      f(std::integral_constant<Act, Act::kSwish>{});
-      return;
+    case Act::kNone: f(std::integral_constant<Act, Act::kNone>{}); return;
+    case Act::kRelu: f(std::integral_constant<Act, Act::kRelu>{}); return;
+    case Act::kRelu6: f(std::integral_constant<Act, Act::kRelu6>{}); return;
+    case Act::kSigmoid: f(std::integral_constant<Act, Act::kSigmoid>{}); return;
+    case Act::kSwish: f(std::integral_constant<Act, Act::kSwish>{}); return;
   }
 }
 

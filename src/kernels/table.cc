@@ -14,8 +14,8 @@ const KernelTable kReference = {
     [](int M, int K, int N, const float* a, const DenseWeights& wt, Act act, float* c) {
       f32_gemm_ref(M, K, N, a, wt.w, wt.b, act, c);
     },
-    [](int M, int K, int N, const float* a, const DenseWeights& wt, const float* r, int rc,
-       Act act, float* c) { f32_gemm_add_ref(M, K, N, a, wt.w, wt.b, r, rc, act, c); },
+    [](int M, int K, int N, const float* a, const DenseWeights& wt, const float* r, int rc, Act act,
+       float* c) { f32_gemm_add_ref(M, K, N, a, wt.w, wt.b, r, rc, act, c); },
     f32_dwconv_ref,
     f32_add_ref,
     f32_maxpool2x2_ref,
@@ -27,14 +27,13 @@ const KernelTable kReference = {
 const KernelTable kOptimized = {
     false,
     [](const Tensor& in, const DenseWeights& wt, int kh, int kw, int stride, int pad_top,
-       int pad_left, Act act, const Tensor& out) {
-      f32_conv(in, wt.packed, kh, kw, stride, pad_top, pad_left, act, out);
-    },
+       int pad_left, Act act,
+       const Tensor& out) { f32_conv(in, wt.packed, kh, kw, stride, pad_top, pad_left, act, out); },
     [](int M, int K, int N, const float* a, const DenseWeights& wt, Act act, float* c) {
       f32_gemm(M, K, N, a, wt.packed, act, c);
     },
-    [](int M, int K, int N, const float* a, const DenseWeights& wt, const float* r, int rc,
-       Act act, float* c) { f32_gemm_add(M, K, N, a, wt.packed, r, rc, act, c); },
+    [](int M, int K, int N, const float* a, const DenseWeights& wt, const float* r, int rc, Act act,
+       float* c) { f32_gemm_add(M, K, N, a, wt.packed, r, rc, act, c); },
     f32_dwconv,
     f32_add,
     f32_maxpool2x2,

@@ -17,7 +17,8 @@ static Act parse_act(const std::string& s) {
 
 BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
     : header_(wf.header()), k_(&kernel_table(reference)) {
-  if (wf.kind() != "blazeface") fail(Code::kBadModel, "model kind is '" + wf.kind() + "', expected blazeface");
+  if (wf.kind() != "blazeface")
+    fail(Code::kBadModel, "model kind is '" + wf.kind() + "', expected blazeface");
   const Json& in = header_["input"];
   in_h_ = in["height"].integer();
   in_w_ = in["width"].integer();
@@ -42,7 +43,8 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
   };
   input_id_ = id_of(g["input"]);
   const Slot& is = slots_[input_id_];
-  if (is.h != in_h_ || is.w != in_w_ || is.c != 3) fail(Code::kBadModel, "blazeface: input shape mismatch");
+  if (is.h != in_h_ || is.w != in_w_ || is.c != 3)
+    fail(Code::kBadModel, "blazeface: input shape mismatch");
 
   std::vector<bool> produced(slots_.size(), false);
   produced[input_id_] = true;
@@ -54,7 +56,8 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
     std::string where = "blazeface op " + std::to_string(i) + " (" + kind + ")";
     if (kind == "add") {
       op.kind = OpKind::kAdd;
-      if (!j["in"].is_array() || j["in"].size() != 2) fail(Code::kBadModel, where + ": needs 2 inputs");
+      if (!j["in"].is_array() || j["in"].size() != 2)
+        fail(Code::kBadModel, where + ": needs 2 inputs");
       op.in0 = id_of(j["in"][0]);
       op.in1 = id_of(j["in"][1]);
     } else {
@@ -87,7 +90,8 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
       op.b = wf.get(bn, {o.c});
       if (kind == "dwconv") {
         op.kind = OpKind::kDwConv;
-        if (a.c != o.c || (op.k != 3 && op.k != 5)) fail(Code::kBadModel, where + ": bad depthwise");
+        if (a.c != o.c || (op.k != 3 && op.k != 5))
+          fail(Code::kBadModel, where + ": bad depthwise");
         op.w = wf.get(wn, {op.k, op.k, o.c});
       } else if (kind == "conv1x1") {
         op.kind = OpKind::kConv1x1;
@@ -128,7 +132,9 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
       int id = id_of(list[i]);
       if (!produced[id]) fail(Code::kBadModel, "blazeface: output never produced");
       const Slot& s = slots_[id];
-      if (s.c % per) fail(Code::kBadModel, "blazeface: output channels not a multiple of " + std::to_string(per));
+      if (s.c % per)
+        fail(Code::kBadModel,
+             "blazeface: output channels not a multiple of " + std::to_string(per));
       total += size_t(s.h) * s.w * s.c / per;
       out.push_back(id);
     }
@@ -196,7 +202,9 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
     std::vector<std::pair<size_t, size_t>> busy;
     for (int p : placed)
       if (last[p] >= born)
-        busy.push_back({slots_[p].off, slots_[p].off + align_up(size_t(slots_[p].h) * slots_[p].w * slots_[p].c, 16)});
+        busy.push_back(
+            {slots_[p].off,
+             slots_[p].off + align_up(size_t(slots_[p].h) * slots_[p].w * slots_[p].c, 16)});
     std::sort(busy.begin(), busy.end());
     size_t off = 0;
     for (auto& b : busy) {
@@ -224,7 +232,8 @@ void BlazeFace::forward(const Probe* probe) {
                  op.pad_left, op.act, out);
         break;
       case OpKind::kConv1x1:
-        k_->gemm(in.h * in.w, in.c, out.c, in.data, dense_view(op.w, op.b, op.packed), op.act, out.data);
+        k_->gemm(in.h * in.w, in.c, out.c, in.data, dense_view(op.w, op.b, op.packed), op.act,
+                 out.data);
         break;
       case OpKind::kConv1x1Add: {
         const Tensor r = view(op.in1);
@@ -233,19 +242,16 @@ void BlazeFace::forward(const Probe* probe) {
         break;
       }
       case OpKind::kDwConv:
-        k_->dwconv(in, op.w.data(), op.b.data(), op.k, op.stride, op.pad_top, op.pad_left, op.act, out);
+        k_->dwconv(in, op.w.data(), op.b.data(), op.k, op.stride, op.pad_top, op.pad_left, op.act,
+                   out);
         break;
       case OpKind::kAdd: {
         Tensor b = view(op.in1);
         k_->add(out.size() / out.c, in.c, in.data, b.c, b.data, op.act, out.data);
         break;
       }
-      case OpKind::kMaxPool:
-        k_->maxpool2x2(in, out);
-        break;
-      case OpKind::kResize:
-        k_->resize_bilinear(in, out);
-        break;
+      case OpKind::kMaxPool: k_->maxpool2x2(in, out); break;
+      case OpKind::kResize: k_->resize_bilinear(in, out); break;
     }
     if (probe) (*probe)(slots_[op.out].name, out);
   }

@@ -19,10 +19,9 @@ static int round_filters(double c, double w) {
 
 EffNetArch efficientnet_arch(double width, double depth, int head_base) {
   // B0: expand, kernel, stride, cin, cout, repeats.
-  static const int kBase[7][6] = {{1, 3, 1, 32, 16, 1},   {6, 3, 2, 16, 24, 2},
-                                  {6, 5, 2, 24, 40, 2},   {6, 3, 2, 40, 80, 3},
-                                  {6, 5, 1, 80, 112, 3},  {6, 5, 2, 112, 192, 4},
-                                  {6, 3, 1, 192, 320, 1}};
+  static const int kBase[7][6] = {
+      {1, 3, 1, 32, 16, 1},  {6, 3, 2, 16, 24, 2},   {6, 5, 2, 24, 40, 2},  {6, 3, 2, 40, 80, 3},
+      {6, 5, 1, 80, 112, 3}, {6, 5, 2, 112, 192, 4}, {6, 3, 1, 192, 320, 1}};
   EffNetArch a;
   a.stem = round_filters(32, width);
   a.head = round_filters(head_base, width);
@@ -44,9 +43,15 @@ EffNetArch efficientnet_arch(double width, double depth, int head_base) {
 }
 
 bool efficientnet_variant(const std::string& name, double* w, double* d, int* res) {
-  static const struct { const char* n; double w, d; int r; } kV[] = {
-      {"b0", 1.0, 1.0, 224}, {"b1", 1.0, 1.1, 240}, {"b2", 1.1, 1.2, 260},
-      {"b3", 1.2, 1.4, 300}, {"b4", 1.4, 1.8, 380}};
+  static const struct {
+    const char* n;
+    double w, d;
+    int r;
+  } kV[] = {{"b0", 1.0, 1.0, 224},
+            {"b1", 1.0, 1.1, 240},
+            {"b2", 1.1, 1.2, 260},
+            {"b3", 1.2, 1.4, 300},
+            {"b4", 1.4, 1.8, 380}};
   for (auto& v : kV)
     if (name == v.n) {
       *w = v.w;
@@ -81,7 +86,8 @@ static int conv_pad(int in, int k, int s, bool same) {
 }
 
 EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_table(reference)) {
-  if (wf.kind() != "efficientnet") fail(Code::kBadModel, "model kind is '" + wf.kind() + "', expected efficientnet");
+  if (wf.kind() != "efficientnet")
+    fail(Code::kBadModel, "model kind is '" + wf.kind() + "', expected efficientnet");
   const Json& h = wf.header();
   const Json& a = h["arch"];
   double width = a.num_or("width_mult", 1.0), depth = a.num_or("depth_mult", 1.0);
@@ -93,9 +99,11 @@ EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_t
     fail(Code::kBadModel, "efficientnet: width/depth multipliers out of range");
   arch_ = efficientnet_arch(width, depth, a.has("head") ? a["head"].integer() : 1280);
   const std::string pad = a.has("padding") ? a["padding"].str() : "symmetric";
-  if (pad != "symmetric" && pad != "same") fail(Code::kBadModel, "efficientnet: padding must be symmetric or same");
+  if (pad != "symmetric" && pad != "same")
+    fail(Code::kBadModel, "efficientnet: padding must be symmetric or same");
   arch_.same_padding = pad == "same";
-  arch_.attention_after = a.has("attention_after_block") ? a["attention_after_block"].integer() : -1;
+  arch_.attention_after =
+      a.has("attention_after_block") ? a["attention_after_block"].integer() : -1;
   if (arch_.attention_after >= int(arch_.blocks.size()))
     fail(Code::kBadModel, "efficientnet: attention block out of range");
   in_h_ = h["input"]["height"].integer();
@@ -107,7 +115,8 @@ EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_t
   stem_h_ = conv_out(in_h_, 3, 2, same);
   stem_w_ = conv_out(in_w_, 3, 2, same);
   stem_pad_ = conv_pad(in_h_, 3, 2, same);
-  if (conv_pad(in_w_, 3, 2, same) != stem_pad_) fail(Code::kBadModel, "efficientnet: input must be square");
+  if (conv_pad(in_w_, 3, 2, same) != stem_pad_)
+    fail(Code::kBadModel, "efficientnet: input must be square");
   stem_.cin = 3;
   stem_.cout = arch_.stem;
   stem_.w = wf.get("stem.w", {3, 3, 3, arch_.stem});
@@ -148,8 +157,8 @@ EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_t
     }
     blocks_.push_back(std::move(b));
   }
-  head_ = load_gemm(wf, "head", {1, 1, arch_.blocks.back().cout, arch_.head}, arch_.blocks.back().cout,
-                    arch_.head, reference);
+  head_ = load_gemm(wf, "head", {1, 1, arch_.blocks.back().cout, arch_.head},
+                    arch_.blocks.back().cout, arch_.head, reference);
   max_act = std::max(max_act, size_t(hh) * ww * arch_.head);
   fc_ = load_gemm(wf, "fc", {arch_.head, 1}, arch_.head, 1, reference);
   if (a.has("kind_head") && a["kind_head"].type() != Json::Type::kBool)
@@ -171,8 +180,9 @@ EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_t
 
 float EfficientNet::forward(const Probe* probe) {
   Tensor in{input_.data(), in_h_, in_w_, 3};
-  Tensor x{buf_[0].get(), stem_h_, stem_w_, arch_.stem};            // [H/2, W/2, stem]
-  k_->conv(in, dense_view(stem_.w, stem_.b, stem_.packed), 3, 3, 2, stem_pad_, stem_pad_, Act::kSwish, x);
+  Tensor x{buf_[0].get(), stem_h_, stem_w_, arch_.stem};  // [H/2, W/2, stem]
+  k_->conv(in, dense_view(stem_.w, stem_.b, stem_.packed), 3, 3, 2, stem_pad_, stem_pad_,
+           Act::kSwish, x);
   if (probe) (*probe)("stem", x);
   int cur = 0;
   for (size_t i = 0; i < blocks_.size(); i++) {
@@ -180,19 +190,19 @@ float EfficientNet::forward(const Probe* probe) {
     const auto& c = b.cfg;
     const int cexp = c.cin * c.expand;
     const size_t pix_in = size_t(b.in_h) * b.in_w, pix_out = size_t(b.out_h) * b.out_w;
-    Tensor e{x.data, b.in_h, b.in_w, cexp};                          // [h, w, cexp]
+    Tensor e{x.data, b.in_h, b.in_w, cexp};  // [h, w, cexp]
     if (c.expand != 1) {
       e.data = buf_[2].get();
       gemm(b.expand, int(pix_in), x.data, Act::kSwish, e.data);
     }
-    Tensor d{buf_[3].get(), b.out_h, b.out_w, cexp};                // [h/s, w/s, cexp]
+    Tensor d{buf_[3].get(), b.out_h, b.out_w, cexp};  // [h/s, w/s, cexp]
     k_->dwconv(e, b.dw_w.data(), b.dw_b.data(), c.k, c.stride, b.pad, b.pad, Act::kSwish, d);
     // Squeeze-excitation: channel gates from the pooled depthwise output.
-    k_->gavgpool(d, pool_.data());                                                    // [cexp]
-    gemm(b.se_reduce, 1, pool_.data(), Act::kSwish, se1_.data());                     // [cse]
-    gemm(b.se_expand, 1, se1_.data(), Act::kSigmoid, se2_.data());                    // [cexp]
+    k_->gavgpool(d, pool_.data());                                  // [cexp]
+    gemm(b.se_reduce, 1, pool_.data(), Act::kSwish, se1_.data());   // [cse]
+    gemm(b.se_expand, 1, se1_.data(), Act::kSigmoid, se2_.data());  // [cexp]
     k_->scale_channels(pix_out, cexp, d.data, se2_.data());
-    Tensor y{buf_[1 - cur].get(), b.out_h, b.out_w, c.cout};          // [h/s, w/s, cout]
+    Tensor y{buf_[1 - cur].get(), b.out_h, b.out_w, c.cout};  // [h/s, w/s, cout]
     gemm(b.project, int(pix_out), d.data, Act::kNone, y.data);
     if (c.stride == 1 && c.cin == c.cout)
       k_->add(pix_out, c.cout, y.data, c.cout, x.data, Act::kNone, y.data);
@@ -207,7 +217,7 @@ float EfficientNet::forward(const Probe* probe) {
     }
     if (probe) (*probe)("block" + std::to_string(i), x);
   }
-  Tensor hd{buf_[1 - cur].get(), x.h, x.w, arch_.head};             // [h, w, head]
+  Tensor hd{buf_[1 - cur].get(), x.h, x.w, arch_.head};  // [h, w, head]
   gemm(head_, x.h * x.w, x.data, Act::kSwish, hd.data);
   if (probe) (*probe)("head", hd);
   k_->gavgpool(hd, pool_.data());  // [head]
@@ -222,7 +232,8 @@ size_t EfficientNet::weight_floats() const {
   auto n = [](const Conv& c) { return c.w.size() + c.b.size() + c.packed.size(); };
   size_t total = n(stem_) + n(head_) + n(fc_) + n(att_) + n(kind_);
   for (const Block& b : blocks_)
-    total += n(b.expand) + n(b.project) + n(b.se_reduce) + n(b.se_expand) + b.dw_w.size() + b.dw_b.size();
+    total += n(b.expand) + n(b.project) + n(b.se_reduce) + n(b.se_expand) + b.dw_w.size() +
+             b.dw_b.size();
   return total;
 }
 

@@ -58,7 +58,8 @@ WeightsFile WeightsFile::parse(const uint8_t* bytes, size_t size) {
   if (size < 20 || std::memcmp(bytes, "DFSMODEL", 8) != 0)
     fail(Code::kBadModel, "not a Deepfake Shield model file (bad magic)");
   uint32_t version = rd32(bytes + 8);
-  if (version != 1) fail(Code::kBadModel, "unsupported model file version " + std::to_string(version));
+  if (version != 1)
+    fail(Code::kBadModel, "unsupported model file version " + std::to_string(version));
   uint32_t crc_stored = rd32(bytes + size - 4);
   if (crc32_ieee(bytes, size - 4) != crc_stored)
     fail(Code::kBadModel, "model file checksum mismatch (truncated or corrupted)");
@@ -81,10 +82,17 @@ WeightsFile WeightsFile::parse(const uint8_t* bytes, size_t size) {
     e.name = t["name"].str();
     const std::string& dt = t["dtype"].str();
     size_t esize;
-    if (dt == "f32") { e.dtype = 0; esize = 4; }
-    else if (dt == "f16") { e.dtype = 1; esize = 2; }
-    else if (dt == "i8") { e.dtype = 2; esize = 1; }
-    else fail(Code::kBadModel, "tensor '" + e.name + "': unknown dtype '" + dt + "'");
+    if (dt == "f32") {
+      e.dtype = 0;
+      esize = 4;
+    } else if (dt == "f16") {
+      e.dtype = 1;
+      esize = 2;
+    } else if (dt == "i8") {
+      e.dtype = 2;
+      esize = 1;
+    } else
+      fail(Code::kBadModel, "tensor '" + e.name + "': unknown dtype '" + dt + "'");
     e.shape = t["shape"].ints();
     if (e.shape.empty() || e.shape.size() > 6)
       fail(Code::kBadModel, "tensor '" + e.name + "': bad rank");

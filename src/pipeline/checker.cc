@@ -1,8 +1,9 @@
 // Orchestrates one check; every error escapes as dfs::Error and leaves the checker reusable.
 #include "pipeline/checker.h"
 
-#include <algorithm>
 #include <time.h>
+
+#include <algorithm>
 
 #include "core/status.h"
 #include "models/efficientnet.h"
@@ -80,8 +81,8 @@ int Checker::upright_turns(const Image& img, const Detection& d) {
   for (int k = 0; k < 4; k++) {
     if (k) turn_square(rgb.data(), turned.data(), n, 3, k);
     float s = 0;
-    for (const Detection& f : det->detect_resampled(k ? turned.data() : rgb.data(), size_t(n) * 3,
-                                                    0, 0, side, 0.3f))
+    for (const Detection& f :
+         det->detect_resampled(k ? turned.data() : rgb.data(), size_t(n) * 3, 0, 0, side, 0.3f))
       s = std::max(s, f.score);
     if (k == 0) upright = s;
     if (s > best) best = s, best_k = k;
@@ -119,7 +120,8 @@ bool Checker::classify_turned(const Image& img, const Detection& d, int turns, F
   }
   if (!best) return false;
   // No heat map: it would be in the turned neighbourhood's frame, not the photo's.
-  f->fake = classifier_->classify_face(up, *best, nullptr, nullptr, nullptr, f->crop, &f->synthetic);
+  f->fake =
+      classifier_->classify_face(up, *best, nullptr, nullptr, nullptr, f->crop, &f->synthetic);
   // The crop reported in the photo: the same size around the original box's centre.
   const float s = f->crop[2] * side / float(m);
   f->crop[0] = d.x + d.w / 2 - s / 2;

@@ -22,20 +22,20 @@ struct CheckOptions {
 };
 
 struct FaceResult {
-  Detection det;                  // source pixels
-  float fake = NAN;               // P(manipulated) in [0,1]; NaN when no classifier is loaded
-  float synthetic = NAN;          // P(whole face generated | manipulated); NaN without a kind head
-  int turns = 0;                  // quarter turns applied to the crop to make the face upright
-  int heat_w = 0, heat_h = 0;     // attention map over the classifier's crop, when it has one
+  Detection det;               // source pixels
+  float fake = NAN;            // P(manipulated) in [0,1]; NaN when no classifier is loaded
+  float synthetic = NAN;       // P(whole face generated | manipulated); NaN without a kind head
+  int turns = 0;               // quarter turns applied to the crop to make the face upright
+  int heat_w = 0, heat_h = 0;  // attention map over the classifier's crop, when it has one
   std::vector<float> heat;
-  float crop[4] = {0, 0, 0, 0};   // the square crop (x, y, side, side) the classifier saw
+  float crop[4] = {0, 0, 0, 0};  // the square crop (x, y, side, side) the classifier saw
 };
 
 struct CheckResult {
   int width = 0, height = 0;
   std::vector<FaceResult> faces;
-  float fake = NAN;               // max over faces; NaN with no face or no classifier
-  bool scanned = false;           // provenance was read (encoded input only)
+  float fake = NAN;      // max over faces; NaN with no face or no classifier
+  bool scanned = false;  // provenance was read (encoded input only)
   Provenance provenance;
   double decode_ms = 0, detect_ms = 0, classify_ms = 0;
 };
@@ -55,8 +55,7 @@ class Checker {
   const Classifier* classifier() const { return classifier_.get(); }
 
   CheckResult check_encoded(const uint8_t* bytes, size_t size, const CheckOptions& opt);
-  CheckResult check_rgba(const uint8_t* rgba, int w, int h, size_t stride,
-                         const CheckOptions& opt);
+  CheckResult check_rgba(const uint8_t* rgba, int w, int h, size_t stride, const CheckOptions& opt);
   CheckResult check_image(const Image& img, const CheckOptions& opt);
 
   // Quarter turns (0..3, turn_square) that make this face upright: the short-range detector is

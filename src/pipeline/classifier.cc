@@ -43,7 +43,8 @@ Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
   const Json& cal = header_["calibration"];
   temperature_ = float(cal.num_or("temperature", 1.0));
   threshold_ = float(cal.num_or("threshold", 0.5));
-  if (!(temperature_ > 0.01f && temperature_ < 100.f)) fail(Code::kBadModel, "classifier: bad temperature");
+  if (!(temperature_ > 0.01f && temperature_ < 100.f))
+    fail(Code::kBadModel, "classifier: bad temperature");
   if (!(threshold_ > 0.f && threshold_ < 1.f))
     fail(Code::kBadModel, "classifier: calibration.threshold must be in (0, 1)");
   band_lo_ = band_hi_ = threshold_;
@@ -54,7 +55,8 @@ Classifier::Classifier(const WeightsFile& wf) : header_(wf.header()), net_(wf) {
     band_lo_ = float(b[0].num());
     band_hi_ = float(b[1].num());
     if (!(band_lo_ > 0.f && band_lo_ <= threshold_ && threshold_ <= band_hi_ && band_hi_ < 1.f))
-      fail(Code::kBadModel, "classifier: calibration.inconclusive must satisfy 0 < lo <= threshold <= hi < 1");
+      fail(Code::kBadModel,
+           "classifier: calibration.inconclusive must satisfy 0 < lo <= threshold <= hi < 1");
   }
   rgb_.resize(size_t(net_.input_h()) * net_.input_w() * 3);
 }

@@ -2,9 +2,9 @@
 #include "pipeline/detect.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <string>
-#include <cmath>
 
 #include "core/status.h"
 
@@ -43,8 +43,8 @@ AnchorOptions anchor_options_from(const Json& j) {
   o.aspect_ratios = j["aspect_ratios"].floats();
   o.fixed_anchor_size = j["fixed_anchor_size"].boolean();
   o.reduce_boxes_in_lowest_layer = j["reduce_boxes_in_lowest_layer"].boolean();
-  o.interpolated_scale_aspect_ratio = field_in(
-      "anchors.interpolated_scale_aspect_ratio", j["interpolated_scale_aspect_ratio"].num(), 0, 16);
+  o.interpolated_scale_aspect_ratio = field_in("anchors.interpolated_scale_aspect_ratio",
+                                               j["interpolated_scale_aspect_ratio"].num(), 0, 16);
   if (o.num_layers < 1 || o.num_layers > 16 || int(o.strides.size()) != o.num_layers ||
       o.aspect_ratios.empty() || o.input_h < 1 || o.input_w < 1)
     fail(Code::kBadModel, "anchors: inconsistent options");
@@ -115,7 +115,8 @@ DecodeOptions decode_options_from(const Json& j) {
   o.h_scale = field_in("decode.h_scale", j["h_scale"].num(), 1, 4096);
   o.score_clip = field_in("decode.score_clipping_thresh", j["score_clipping_thresh"].num(), 1, 1e4);
   o.min_score = field_in("decode.min_score_thresh", j["min_score_thresh"].num(), 0, 1);
-  o.nms_iou = field_in("decode.min_suppression_threshold", j["min_suppression_threshold"].num(), 0.01, 1);
+  o.nms_iou =
+      field_in("decode.min_suppression_threshold", j["min_suppression_threshold"].num(), 0.01, 1);
   return o;
 }
 
@@ -290,7 +291,8 @@ std::vector<Detection> detect_faces(const Image& img, FaceDetector* short_range,
       resample_region(img, 0.f, 0.f, float(dw * scale), float(dh * scale), dw, dh, 0.f,
                       down.data());
       for (auto& o : origins) {
-        const size_t col = size_t(std::lround(o.first / scale)), row = size_t(std::lround(o.second / scale));
+        const size_t col = size_t(std::lround(o.first / scale)),
+                     row = size_t(std::lround(o.second / scale));
         auto r = full_range->detect_resampled(down.data() + (row * dw + col) * 3, size_t(dw) * 3,
                                               float(o.first), float(o.second), float(tile),
                                               opt.min_score);

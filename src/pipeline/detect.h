@@ -25,9 +25,9 @@ AnchorOptions anchor_options_from(const Json& j);  // throws kBadModel
 std::vector<Anchor> generate_anchors(const AnchorOptions& o);
 
 struct Detection {
-  float x, y, w, h;    // box (top-left, size); normalized model coords or source pixels
+  float x, y, w, h;  // box (top-left, size); normalized model coords or source pixels
   float score;
-  float kp[6][2];      // right eye, left eye, nose tip, mouth, right ear, left ear (subject's)
+  float kp[6][2];  // right eye, left eye, nose tip, mouth, right ear, left ear (subject's)
 };
 
 struct DecodeOptions {
@@ -70,10 +70,10 @@ class FaceDetector {
 };
 
 struct DetectOptions {
-  float min_score = -1;     // < 0: each model's own threshold
+  float min_score = -1;  // < 0: each model's own threshold
   int max_faces = 64;
-  bool tiles = true;        // tile large photos with the full-range model (small faces)
-  bool zoom_out = true;     // extra pass with the image padded 2x (faces filling the frame)
+  bool tiles = true;     // tile large photos with the full-range model (small faces)
+  bool zoom_out = true;  // extra pass with the image padded 2x (faces filling the frame)
 };
 
 // Runs every pass that applies and merges duplicates across passes and tiles.

@@ -32,8 +32,11 @@ void VideoTracker::add_frame(double t, const std::vector<FaceResult>& faces) {
         // size whose centre is near the guess still links, below any overlap link.
         const float s = 0.5f * (std::max(last.w, last.h) + std::max(c.w, c.h));
         const float ratio = std::max(c.w, last.w) / std::max(1e-3f, std::min(c.w, last.w));
-        const float d = std::hypot(c.x + c.w / 2 - guess.x - guess.w / 2, c.y + c.h / 2 - guess.y - guess.h / 2);
-        o = ratio < opt_.max_size_ratio && d < opt_.max_jump * s ? opt_.min_iou * 0.99f * (1 - d / (opt_.max_jump * s)) : 0;
+        const float d = std::hypot(c.x + c.w / 2 - guess.x - guess.w / 2,
+                                   c.y + c.h / 2 - guess.y - guess.h / 2);
+        o = ratio < opt_.max_size_ratio && d < opt_.max_jump * s
+                ? opt_.min_iou * 0.99f * (1 - d / (opt_.max_jump * s))
+                : 0;
       }
       if (o > 0) links.push_back({o, k, i});
     }

@@ -9,9 +9,9 @@
 namespace dfs {
 
 struct TrackFrame {
-  double t = 0;          // seconds
-  Detection det;         // the face in that frame (source pixels)
-  float fake = NAN;      // its score (NaN without a classifier)
+  double t = 0;      // seconds
+  Detection det;     // the face in that frame (source pixels)
+  float fake = NAN;  // its score (NaN without a classifier)
 };
 
 struct Track {
@@ -21,15 +21,15 @@ struct Track {
   // already calibrated, so a track of equal frames scores what one frame does; one outlier
   // frame moves it less than a max would). NaN without scores.
   float fake = NAN;
-  double peak_t = 0;     // time of the frame with the highest score
+  double peak_t = 0;  // time of the frame with the highest score
 };
 
 struct VideoOptions {
-  int max_gap = 3;         // frames a track may miss (occlusion, a missed detection) and go on
-  float min_iou = 0.3f;    // box overlap that links a face to a track's last box
-  float max_jump = 1.5f;   // else: centre within this many face sizes of the guess ...
+  int max_gap = 3;              // frames a track may miss (occlusion, a missed detection) and go on
+  float min_iou = 0.3f;         // box overlap that links a face to a track's last box
+  float max_jump = 1.5f;        // else: centre within this many face sizes of the guess ...
   float max_size_ratio = 1.6f;  // ... and a size within this ratio
-  int min_frames = 1;      // shorter tracks are dropped from the result
+  int min_frames = 1;           // shorter tracks are dropped from the result
 };
 
 class VideoTracker {

@@ -10,10 +10,10 @@
 namespace dfs {
 namespace {
 
-constexpr size_t kMaxItems = 20000;        // segments / chunks / boxes walked per file
-constexpr size_t kMaxXmp = 4 << 20;        // XMP text kept for the search (incl. extended XMP)
-constexpr size_t kMaxField = 200;          // characters kept of one text field
-constexpr size_t kMaxTiffEntries = 1000;   // IFD0 entries read
+constexpr size_t kMaxItems = 20000;       // segments / chunks / boxes walked per file
+constexpr size_t kMaxXmp = 4 << 20;       // XMP text kept for the search (incl. extended XMP)
+constexpr size_t kMaxField = 200;         // characters kept of one text field
+constexpr size_t kMaxTiffEntries = 1000;  // IFD0 entries read
 constexpr size_t kMaxNotes = 8;
 
 uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
@@ -26,8 +26,10 @@ std::string clean(const char* s, size_t n) {
   for (size_t i = 0; i < n && out.size() < kMaxField; i++) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == 0) break;
-    if (c >= 0x20 && c != 0x7F) out.push_back(char(c));
-    else if (c == '\t' || c == '\n' || c == '\r') out.push_back(' ');
+    if (c >= 0x20 && c != 0x7F)
+      out.push_back(char(c));
+    else if (c == '\t' || c == '\n' || c == '\r')
+      out.push_back(' ');
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   size_t b = 0;
@@ -47,21 +49,38 @@ struct Known {
   const char* name;
 };
 constexpr Known kGenerators[] = {
-    {"midjourney", "Midjourney"},        {"dall-e", "DALL-E (OpenAI)"},
-    {"dall\xc2\xb7" "e", "DALL-E (OpenAI)"}, {"chatgpt", "ChatGPT (OpenAI)"},
-    {"gpt-4o", "GPT-4o (OpenAI)"},       {"openai", "OpenAI"},
-    {"stable diffusion", "Stable Diffusion"}, {"stablediffusion", "Stable Diffusion"},
-    {"stability ai", "Stability AI"},    {"sdxl", "Stable Diffusion XL"},
-    {"comfyui", "ComfyUI"},              {"automatic1111", "Stable Diffusion (AUTOMATIC1111)"},
-    {"invokeai", "InvokeAI"},            {"fooocus", "Fooocus"},
-    {"novelai", "NovelAI"},              {"adobe firefly", "Adobe Firefly"},
-    {"firefly", "Adobe Firefly"},        {"google imagen", "Google Imagen"},
-    {"imagen ", "Google Imagen"},        {"gemini", "Google Gemini"},
-    {"black forest labs", "FLUX (Black Forest Labs)"}, {"flux.1", "FLUX (Black Forest Labs)"},
-    {"leonardo.ai", "Leonardo.Ai"},      {"ideogram", "Ideogram"},
-    {"bing image creator", "Bing Image Creator"}, {"dreamstudio", "DreamStudio"},
-    {"craiyon", "Craiyon"},              {"nightcafe", "NightCafe"},
-    {"kandinsky", "Kandinsky"},          {"playground ai", "Playground AI"},
+    {"midjourney", "Midjourney"},
+    {"dall-e", "DALL-E (OpenAI)"},
+    {"dall\xc2\xb7"
+     "e",
+     "DALL-E (OpenAI)"},
+    {"chatgpt", "ChatGPT (OpenAI)"},
+    {"gpt-4o", "GPT-4o (OpenAI)"},
+    {"openai", "OpenAI"},
+    {"stable diffusion", "Stable Diffusion"},
+    {"stablediffusion", "Stable Diffusion"},
+    {"stability ai", "Stability AI"},
+    {"sdxl", "Stable Diffusion XL"},
+    {"comfyui", "ComfyUI"},
+    {"automatic1111", "Stable Diffusion (AUTOMATIC1111)"},
+    {"invokeai", "InvokeAI"},
+    {"fooocus", "Fooocus"},
+    {"novelai", "NovelAI"},
+    {"adobe firefly", "Adobe Firefly"},
+    {"firefly", "Adobe Firefly"},
+    {"google imagen", "Google Imagen"},
+    {"imagen ", "Google Imagen"},
+    {"gemini", "Google Gemini"},
+    {"black forest labs", "FLUX (Black Forest Labs)"},
+    {"flux.1", "FLUX (Black Forest Labs)"},
+    {"leonardo.ai", "Leonardo.Ai"},
+    {"ideogram", "Ideogram"},
+    {"bing image creator", "Bing Image Creator"},
+    {"dreamstudio", "DreamStudio"},
+    {"craiyon", "Craiyon"},
+    {"nightcafe", "NightCafe"},
+    {"kandinsky", "Kandinsky"},
+    {"playground ai", "Playground AI"},
 };
 
 const char* known_generator(const std::string& text) {
@@ -102,7 +121,9 @@ class Scanner {
       return;
     }
     const bool little = t[0] == 'I';
-    auto u16 = [&](size_t o) -> uint32_t { return little ? t[o] | t[o + 1] << 8 : t[o] << 8 | t[o + 1]; };
+    auto u16 = [&](size_t o) -> uint32_t {
+      return little ? t[o] | t[o + 1] << 8 : t[o] << 8 | t[o + 1];
+    };
     auto u32 = [&](size_t o) -> uint32_t { return little ? le32(t + o) : be32(t + o); };
     if (u16(2) != 42) {
       note(std::string(where) + ": bad TIFF magic");
@@ -130,14 +151,18 @@ class Scanner {
         s = t + off;
       }
       const std::string v = clean(reinterpret_cast<const char*>(s), cnt);
-      if (tag == 0x010F) make = v;
-      else if (tag == 0x0110) model = v;
-      else if (p.software.empty()) p.software = v;
+      if (tag == 0x010F)
+        make = v;
+      else if (tag == 0x0110)
+        model = v;
+      else if (p.software.empty())
+        p.software = v;
     }
     if (p.camera.empty() && (!make.empty() || !model.empty())) {
       // Model often repeats the make ("Canon" + "Canon EOS R5").
       p.camera = lower(model).rfind(lower(make), 0) == 0 || make.empty() ? model
-                 : model.empty() ? make : make + " " + model;
+                 : model.empty()                                         ? make
+                                                                         : make + " " + model;
     }
   }
 
@@ -233,10 +258,14 @@ class Scanner {
 
   void png_text(const std::string& key, const std::string& text, bool compressed) {
     const std::string k = lower(key);
-    if (k == "parameters") claim("Stable Diffusion (AUTOMATIC1111-style parameters)", "PNG text 'parameters'");
-    else if (k == "prompt" || k == "workflow") claim("ComfyUI", "PNG text '" + key + "'");
-    else if (k == "invokeai_metadata" || k == "sd-metadata" || k == "dream") claim("InvokeAI", "PNG text '" + key + "'");
-    else if (k == "fooocus_scheme") claim("Fooocus", "PNG text '" + key + "'");
+    if (k == "parameters")
+      claim("Stable Diffusion (AUTOMATIC1111-style parameters)", "PNG text 'parameters'");
+    else if (k == "prompt" || k == "workflow")
+      claim("ComfyUI", "PNG text '" + key + "'");
+    else if (k == "invokeai_metadata" || k == "sd-metadata" || k == "dream")
+      claim("InvokeAI", "PNG text '" + key + "'");
+    else if (k == "fooocus_scheme")
+      claim("Fooocus", "PNG text '" + key + "'");
     if (compressed) return;
     if (k == "software" && p.software.empty()) p.software = clean(text.data(), text.size());
     if (k == "software" || k == "source" || k == "comment" || k == "description" || k == "title") {
@@ -256,7 +285,8 @@ class Scanner {
       const uint8_t* c = d + pos + 8;
       auto is = [&](const char* t) { return std::memcmp(type, t, 4) == 0; };
       if (is("tEXt") || is("zTXt") || is("iTXt")) {
-        const uint8_t* z = static_cast<const uint8_t*>(std::memchr(c, 0, std::min<size_t>(len, 80)));
+        const uint8_t* z =
+            static_cast<const uint8_t*>(std::memchr(c, 0, std::min<size_t>(len, 80)));
         if (!z) {
           note("PNG: text chunk without a keyword");
         } else {
@@ -277,8 +307,10 @@ class Scanner {
           } else if (key == "XML:com.adobe.xmp" && !compressed) {
             add_xmp(c + off, len - off);
           } else {
-            png_text(key, std::string(reinterpret_cast<const char*>(c + off),
-                                      std::min<size_t>(len - off, 65536)), compressed);
+            png_text(key,
+                     std::string(reinterpret_cast<const char*>(c + off),
+                                 std::min<size_t>(len - off, 65536)),
+                     compressed);
           }
         }
       } else if (is("eXIf")) {

@@ -19,10 +19,10 @@ struct Provenance {
   size_t c2pa_bytes = 0;       // the manifest store's size as found (JPEG: all APP11 segments)
   std::string ai_generator;    // the generator the metadata names ("" when none)
   std::string ai_evidence;     // where it says so ("PNG text 'parameters'", "XMP CreatorTool", ...)
-  std::string digital_source_type;  // IPTC term, e.g. "trainedAlgorithmicMedia" ("" when none)
-  std::string software;        // EXIF Software
-  std::string camera;          // EXIF Make + Model
-  std::string creator_tool;    // XMP CreatorTool
+  std::string digital_source_type;      // IPTC term, e.g. "trainedAlgorithmicMedia" ("" when none)
+  std::string software;                 // EXIF Software
+  std::string camera;                   // EXIF Make + Model
+  std::string creator_tool;             // XMP CreatorTool
   std::vector<std::string> unreadable;  // metadata that was there but malformed, in words
 
   // True when the metadata itself says generative AI made or changed the image (a generator

@@ -25,7 +25,7 @@ before(async () => {
   // A clip on the site (a face moving for 4 s, VP9), made by ffmpeg from a photo.
   const clipFile = path.join(tmp, 'clip.webm');
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=640x400:d=4:r=10', '-loop', '1', '-i', photo('lfw-real/real-0000.jpg'),
-    '-filter_complex', "[1]scale=200:200[f];[0][f]overlay=x='40+t*60':y=80:shortest=1", '-c:v', 'libvpx-vp9', '-b:v', '300k', '-deadline', 'realtime', clipFile]);
+    '-filter_complex', "[1]crop='min(iw,200)':'min(ih,200)':'if(gte(iw,400),125,0)':'if(gte(ih,400),25,0)',scale=200:200[f];[0][f]overlay=x='40+t*60':y=80:shortest=1", '-c:v', 'libvpx-vp9', '-b:v', '300k', '-deadline', 'realtime', clipFile]);
   const clip = fs.readFileSync(clipFile);
   site = http.createServer((req, res) => {
     siteLog.push({ url: req.url, method: req.method, fetchSite: req.headers['sec-fetch-site'] });

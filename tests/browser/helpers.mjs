@@ -5,6 +5,7 @@ import { after, before } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { ROOT, SHARED, HAVE_SHARED, FACE_FIXTURE } from '../node/helpers.mjs';
 
 export { ROOT, SHARED };
@@ -30,7 +31,12 @@ export function photo(rel) {
   const stand_in = path.join(os.tmpdir(), `dfs-stand-in-photos-${process.pid}`, rel);
   if (!fs.existsSync(stand_in)) {
     fs.mkdirSync(path.dirname(stand_in), { recursive: true });
-    fs.copyFileSync(FACE_FIXTURE, stand_in);
+    // The one two-face photo the tests use gets two faces: the portrait twice, side by side.
+    if (rel === 'seed-examples/adi_fake.png') {
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', FACE_FIXTURE, '-i', FACE_FIXTURE, '-filter_complex', 'hstack=inputs=2', stand_in]);
+    } else {
+      fs.copyFileSync(FACE_FIXTURE, stand_in);
+    }
   }
   return stand_in;
 }

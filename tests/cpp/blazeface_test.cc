@@ -1,5 +1,7 @@
 // BlazeFace: weights-file validation, anchors, decode/NMS, raw outputs vs the PyTorch goldens,
 // and faces found in real photos (../shared/testdata, skipped when absent).
+#include "models/blazeface.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <sstream>
 
 #include "core/status.h"
-#include "models/blazeface.h"
 #include "models/weights.h"
 #include "pipeline/checker.h"
 #include "pipeline/detect.h"
@@ -28,9 +29,7 @@ std::vector<uint8_t> model_bytes(const char* kind) {
 Code parse_code(const std::vector<uint8_t>& b) {
   try {
     WeightsFile::parse(b.data(), b.size());
-  } catch (const Error& e) {
-    return e.code;
-  }
+  } catch (const Error& e) { return e.code; }
   return Code::kOk;
 }
 
@@ -58,7 +57,8 @@ TEST(Weights, HalfToFloatIsExactForEveryHalf) {
       ASSERT_EQ(bits & 0x7fffffu, uint32_t(mant) << 13) << "NaN payload kept, " << h;
       continue;
     }
-    const double mag = exp == 0 ? std::ldexp(double(mant), -24) : std::ldexp(1024.0 + mant, exp - 25);
+    const double mag =
+        exp == 0 ? std::ldexp(double(mant), -24) : std::ldexp(1024.0 + mant, exp - 25);
     const float want = float(sign ? -mag : mag);
     uint32_t gb, wb;
     std::memcpy(&gb, &got, 4);
@@ -91,7 +91,8 @@ TEST(Weights, RejectsBadFiles) {
   // Lies about a tensor behind a valid checksum: offset past the end, size not matching shape.
   EXPECT_EQ(parse_code(edit_header(good, "\"offset\":0,", "\"offset\":9e9,")), Code::kBadModel);
   EXPECT_EQ(parse_code(edit_header(good, "\"nbytes\":", "\"nbytes\":1")), Code::kBadModel);
-  EXPECT_EQ(parse_code(edit_header(good, "\"dtype\":\"f16\"", "\"dtype\":\"q4\"")), Code::kBadModel);
+  EXPECT_EQ(parse_code(edit_header(good, "\"dtype\":\"f16\"", "\"dtype\":\"q4\"")),
+            Code::kBadModel);
   EXPECT_EQ(parse_code(edit_header(good, "{\"kind\"", "[\"kind\"")), Code::kBadModel);
 }
 
@@ -135,8 +136,15 @@ TEST(Anchors, FullRangeLayout) {
 TEST(Nms, WeightedMergesOverlapsAndKeepsSeparate) {
   auto det = [](float x, float y, float s, float score) {
     Detection d{};
-    d.x = x; d.y = y; d.w = s; d.h = s; d.score = score;
-    for (auto& k : d.kp) { k[0] = x; k[1] = y; }
+    d.x = x;
+    d.y = y;
+    d.w = s;
+    d.h = s;
+    d.score = score;
+    for (auto& k : d.kp) {
+      k[0] = x;
+      k[1] = y;
+    }
     return d;
   };
   // Two overlapping boxes (IoU ~0.68) merge into a score-weighted average; a third stays apart.
@@ -182,7 +190,8 @@ static void golden_check(const char* kind, bool reference) {
   float* in = net.input();
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++)
-      for (int c = 0; c < 3; c++) in[(y * W + x) * 3 + c] = ((y * 131 + x * 71 + c * 29) % 256) / 127.5f - 1.0f;
+      for (int c = 0; c < 3; c++)
+        in[(y * W + x) * 3 + c] = ((y * 131 + x * 71 + c * 29) % 256) / 127.5f - 1.0f;
   net.forward();
   auto g = read_file(repo_path(std::string("tests/golden/blazeface_") + kind + ".bin"));
   ASSERT_EQ(g.size(), size_t(N) * 17 * 4);
@@ -233,7 +242,8 @@ static std::vector<std::pair<std::string, std::string>> labelled(const std::stri
 }
 
 TEST(Detect, FaceInEveryPortrait) {
-  if (!file_exists(shared_path("README.md"))) GTEST_SKIP() << "../shared is absent: real-photo test skipped";
+  if (!file_exists(shared_path("README.md")))
+    GTEST_SKIP() << "../shared is absent: real-photo test skipped";
   int total = 0, found = 0;
   std::string missed;
   for (const char* dir : {"lfw-real", "utkface-real", "ffhq-stylegan2", "stylegan3-fake",
@@ -242,8 +252,10 @@ TEST(Detect, FaceInEveryPortrait) {
       auto bytes = read_file(shared_path(std::string("testdata/") + dir + "/" + file));
       CheckResult r = detector().check_encoded(bytes.data(), bytes.size(), CheckOptions());
       total++;
-      if (!r.faces.empty()) found++;
-      else missed += std::string(dir) + "/" + file + " ";
+      if (!r.faces.empty())
+        found++;
+      else
+        missed += std::string(dir) + "/" + file + " ";
       for (auto& f : r.faces) {
         EXPECT_GT(f.det.w, 8);
         EXPECT_GE(f.det.x + f.det.w, 0);
@@ -264,7 +276,8 @@ static Image fixture_square(int x0, int y0, int s) {
   out.w = out.h = s;
   out.rgb.resize(size_t(s) * s * 3);
   for (int y = 0; y < s; y++)
-    std::memcpy(&out.rgb[size_t(y) * s * 3], &img.rgb[(size_t(y0 + y) * img.w + x0) * 3], size_t(s) * 3);
+    std::memcpy(&out.rgb[size_t(y) * s * 3], &img.rgb[(size_t(y0 + y) * img.w + x0) * 3],
+                size_t(s) * 3);
   return out;
 }
 
@@ -280,7 +293,8 @@ TEST(Detect, MosaicOfFourFacesGivesFourFacesInPlace) {
     ASSERT_EQ(imgs[i].w, S);
     int ox = (i % 2) * S, oy = (i / 2) * S;
     for (int y = 0; y < S; y++)
-      std::memcpy(&m.rgb[(size_t(oy + y) * m.w + ox) * 3], &imgs[i].rgb[size_t(y) * S * 3], size_t(S) * 3);
+      std::memcpy(&m.rgb[(size_t(oy + y) * m.w + ox) * 3], &imgs[i].rgb[size_t(y) * S * 3],
+                  size_t(S) * 3);
   }
   CheckResult r = detector().check_image(m, CheckOptions());
   ASSERT_EQ(r.faces.size(), 4u);
@@ -304,7 +318,8 @@ TEST(Detect, SmallFaceInBigPhotoFoundByTiles) {
   big.rgb.assign(size_t(big.w) * big.h * 3, 128);
   const int ox = 2900, oy = 700;
   for (int y = 0; y < face.h; y++)
-    std::memcpy(&big.rgb[(size_t(oy + y) * big.w + ox) * 3], &face.rgb[size_t(y) * face.w * 3], size_t(face.w) * 3);
+    std::memcpy(&big.rgb[(size_t(oy + y) * big.w + ox) * 3], &face.rgb[size_t(y) * face.w * 3],
+                size_t(face.w) * 3);
   CheckOptions opt;
   CheckResult r = detector().check_image(big, opt);
   ASSERT_EQ(r.faces.size(), 1u);

@@ -1,6 +1,8 @@
 // EfficientNet engine against independent PyTorch goldens (tests/golden/effnet_*): every probe
 // (stem, each stage, attention, head, pooled) and the logit, optimized and reference kernels.
 // The golden models are rebuilt from committed headers by tools/test.sh into build-golden/.
+#include "models/efficientnet.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "image/image.h"
-#include "models/efficientnet.h"
 #include "pipeline/classifier.h"
 #include "pipeline/detect.h"
 #include "test_util.h"
@@ -40,8 +41,8 @@ bool load_golden(const std::string& name, Golden* g) {
 // Our probe names for the golden's: stage S ends at a block index that follows from the depth.
 std::map<std::string, std::string> probe_names(const EffNetArch& a, double depth) {
   static const int kReps[7] = {1, 2, 2, 3, 3, 4, 1};
-  std::map<std::string, std::string> m = {{"stem", "stem"}, {"head", "head"}, {"pooled", "pool"},
-                                          {"att", "attention"}};
+  std::map<std::string, std::string> m = {
+      {"stem", "stem"}, {"head", "head"}, {"pooled", "pool"}, {"att", "attention"}};
   int block = -1;
   for (int s = 0; s < 7; s++) {
     block += int(std::ceil(kReps[s] * depth));
@@ -53,16 +54,20 @@ std::map<std::string, std::string> probe_names(const EffNetArch& a, double depth
 
 void run_golden(const std::string& name, bool reference, double tol) {
   Golden g;
-  if (!load_golden(name, &g)) GTEST_FAIL() << "build-golden/" << name << ".dfs missing: tools/test.sh builds it";
+  if (!load_golden(name, &g))
+    GTEST_FAIL() << "build-golden/" << name << ".dfs missing: tools/test.sh builds it";
   WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
   EfficientNet net(wf, reference);
   const int H = net.input_h(), W = net.input_w();
   float* in = net.input();
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++)
-      for (int c = 0; c < 3; c++) in[(y * W + x) * 3 + c] = ((y * 131 + x * 71 + c * 29) % 256) / 127.5f - 1.0f;
+      for (int c = 0; c < 3; c++)
+        in[(y * W + x) * 3 + c] = ((y * 131 + x * 71 + c * 29) % 256) / 127.5f - 1.0f;
   std::map<std::string, std::vector<float>> seen;
-  Probe probe = [&](const std::string& n, const Tensor& t) { seen[n].assign(t.data, t.data + t.size()); };
+  Probe probe = [&](const std::string& n, const Tensor& t) {
+    seen[n].assign(t.data, t.data + t.size());
+  };
   float logit = net.forward(&probe);
   double depth = g.index["arch"].num_or("depth_mult", 1.0);
   auto names = probe_names(net.arch(), depth);
@@ -97,7 +102,9 @@ void run_golden(const std::string& name, bool reference, double tol) {
 
 TEST(EfficientNetGolden, B0TorchvisionOptimized) { run_golden("effnet_b0_synth", false, 1e-4); }
 TEST(EfficientNetGolden, B0TorchvisionReference) { run_golden("effnet_b0_synth", true, 1e-4); }
-TEST(EfficientNetGolden, AutoAttB4GeometryOptimized) { run_golden("effnet_b4att_synth", false, 1e-4); }
+TEST(EfficientNetGolden, AutoAttB4GeometryOptimized) {
+  run_golden("effnet_b4att_synth", false, 1e-4);
+}
 TEST(EfficientNetGolden, Width025Optimized) { run_golden("effnet_w025_synth", false, 1e-4); }
 
 // The optimized model keeps only the packed weights (the canonical copy is released after
@@ -105,7 +112,8 @@ TEST(EfficientNetGolden, Width025Optimized) { run_golden("effnet_w025_synth", fa
 // packed form is a little larger, never twice (as when both stayed resident).
 TEST(EfficientNetModel, HoldsOneCopyOfItsWeights) {
   Golden g;
-  if (!load_golden("effnet_b0_synth", &g)) GTEST_FAIL() << "build-golden/effnet_b0_synth.dfs missing";
+  if (!load_golden("effnet_b0_synth", &g))
+    GTEST_FAIL() << "build-golden/effnet_b0_synth.dfs missing";
   WeightsFile wf = WeightsFile::parse(g.model.data(), g.model.size());
   const size_t optimized = EfficientNet(wf, false).weight_floats();
   const size_t reference = EfficientNet(wf, true).weight_floats();
@@ -137,7 +145,8 @@ TEST(EfficientNetModel, RejectsMismatchedWeights) {
   Golden g;
   if (!load_golden("effnet_w025_synth", &g)) GTEST_FAIL() << "golden model missing";
   // Claim a wider network than the tensors hold: loading must name the first tensor that differs.
-  std::string json(g.model.begin() + 16, g.model.begin() + 16 + (g.model[12] | g.model[13] << 8 | g.model[14] << 16));
+  std::string json(g.model.begin() + 16,
+                   g.model.begin() + 16 + (g.model[12] | g.model[13] << 8 | g.model[14] << 16));
   size_t at = json.find("\"width_mult\":0.25");
   ASSERT_NE(at, std::string::npos);
   json.replace(at, 17, "\"width_mult\":0.50");
@@ -155,7 +164,8 @@ TEST(EfficientNetClassifier, FlipTtaAveragesTheCropAndItsMirrorImage) {
   Golden g;
   if (!load_golden("effnet_b4att_synth", &g)) GTEST_FAIL() << "golden model missing";
   const std::string plain_pre = "\"resize\":\"scale\"}";
-  std::vector<uint8_t> flip_model = edit_header(g.model, plain_pre, "\"resize\":\"scale\",\"tta\":\"flip\"}");
+  std::vector<uint8_t> flip_model =
+      edit_header(g.model, plain_pre, "\"resize\":\"scale\",\"tta\":\"flip\"}");
   WeightsFile wf_plain = WeightsFile::parse(g.model.data(), g.model.size());
   WeightsFile wf_flip = WeightsFile::parse(flip_model.data(), flip_model.size());
   Classifier plain(wf_plain), flip(wf_flip);
@@ -169,7 +179,8 @@ TEST(EfficientNetClassifier, FlipTtaAveragesTheCropAndItsMirrorImage) {
   for (int y = 0; y < img.h; y++)
     for (int x = 0; x < img.w; x++)
       for (int c = 0; c < 3; c++) {
-        const uint8_t v = uint8_t((x * x / 7 + y * 3 + c * 50 + (x * y) / 11) & 255);  // not symmetric
+        const uint8_t v =
+            uint8_t((x * x / 7 + y * 3 + c * 50 + (x * y) / 11) & 255);  // not symmetric
         img.rgb[(size_t(y) * img.w + x) * 3 + c] = v;
         mir.rgb[(size_t(y) * img.w + (img.w - 1 - x)) * 3 + c] = v;
       }
@@ -186,7 +197,8 @@ TEST(EfficientNetClassifier, FlipTtaAveragesTheCropAndItsMirrorImage) {
   const float pm = plain.classify_face(mir, dm, &hm, &wm, &hhm, crop);
   const float p1 = flip.classify_face(img, d, &h1, &w1, &hh1, crop);
   ASSERT_TRUE(p0 > 1e-5f && p0 < 1 - 1e-5f && pm > 1e-5f && pm < 1 - 1e-5f) << p0 << " " << pm;
-  EXPECT_GT(std::fabs(logit(p0) - logit(pm)), 1e-3) << "the test image should not score the same mirrored";
+  EXPECT_GT(std::fabs(logit(p0) - logit(pm)), 1e-3)
+      << "the test image should not score the same mirrored";
   EXPECT_NEAR(logit(p1), 0.5 * (logit(p0) + logit(pm)), 2e-3);
   ASSERT_EQ(w1, w0);
   ASSERT_EQ(hh1, hh0);
@@ -201,7 +213,8 @@ TEST(EfficientNetClassifier, FlipTtaAveragesTheCropAndItsMirrorImage) {
   // The same call again gives the same answer (the mirrored input does not leak into the next).
   EXPECT_EQ(flip.classify_face(img, d, &h1, &w1, &hh1, crop), p1);
 
-  std::vector<uint8_t> bad = edit_header(g.model, plain_pre, "\"resize\":\"scale\",\"tta\":\"rotate\"}");
+  std::vector<uint8_t> bad =
+      edit_header(g.model, plain_pre, "\"resize\":\"scale\",\"tta\":\"rotate\"}");
   WeightsFile wf_bad = WeightsFile::parse(bad.data(), bad.size());
   expect_bad_model([&] { Classifier c(wf_bad); }, "tta");
 }
@@ -220,7 +233,8 @@ TEST(EfficientNetClassifier, CalibrationAndBandAreValidated) {
   }
   auto with = [&](const std::string& to) { return edit_header(g.model, cal, to); };
   {
-    auto m = with("\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.25,0.75]}");
+    auto m =
+        with("\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.25,0.75]}");
     WeightsFile wf = WeightsFile::parse(m.data(), m.size());
     Classifier c(wf);
     EXPECT_FLOAT_EQ(c.band_lo(), 0.25f);
@@ -229,10 +243,14 @@ TEST(EfficientNetClassifier, CalibrationAndBandAreValidated) {
   const std::pair<std::string, std::string> bad[] = {
       {"\"calibration\":{\"temperature\":1,\"threshold\":9}", "calibration.threshold"},
       {"\"calibration\":{\"temperature\":1,\"threshold\":0}", "calibration.threshold"},
-      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.6,0.7]}", "inconclusive"},
-      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.2,1.5]}", "inconclusive"},
-      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.2]}", "inconclusive"},
-      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":\"wide\"}", "inconclusive"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.6,0.7]}",
+       "inconclusive"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.2,1.5]}",
+       "inconclusive"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":[0.2]}",
+       "inconclusive"},
+      {"\"calibration\":{\"temperature\":1,\"threshold\":0.5,\"inconclusive\":\"wide\"}",
+       "inconclusive"},
   };
   for (const auto& b : bad) {
     auto m = with(b.first);
@@ -281,7 +299,8 @@ TEST(EfficientNetClassifier, TurnsMakeTheCropUpright) {
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x++)
       for (int ch = 0; ch < 3; ch++)
-        img.rgb[(size_t(y) * n + x) * 3 + ch] = uint8_t((x * 3 + y * y / 9 + ch * 70 + (x * y) / 13) & 255);
+        img.rgb[(size_t(y) * n + x) * 3 + ch] =
+            uint8_t((x * 3 + y * y / 9 + ch * 70 + (x * y) / 13) & 255);
   Detection d{};
   d.x = 40, d.y = 44, d.w = d.h = 72;
   // One quarter turn clockwise (y down): (x, y) -> (n-1-y, x), the box with it.
@@ -311,13 +330,15 @@ TEST(EfficientNetClassifier, TurnsMakeTheCropUpright) {
     const float pq = c.classify_face(im, dt, &hq, &wq, &hhq, crop, nullptr, q);
     EXPECT_NEAR(logit(pq), logit(p0), 2e-3) << q << " quarter turns";
     const float raw = c.classify_face(im, dt, nullptr, nullptr, nullptr, crop);
-    EXPECT_GT(std::fabs(logit(raw) - logit(p0)), 1e-3) << "the test image is not symmetric under turns";
+    EXPECT_GT(std::fabs(logit(raw) - logit(p0)), 1e-3)
+        << "the test image is not symmetric under turns";
     // The heat map comes back in the turned photo's orientation: h0 turned q times.
     ASSERT_EQ(hq.size(), h0.size());
     std::vector<float> want(h0.size());
     turn_square(h0.data(), want.data(), w0, 1, (4 - q) % 4);
     double worst = 0;
-    for (size_t i = 0; i < want.size(); i++) worst = std::max(worst, double(std::fabs(want[i] - hq[i])));
+    for (size_t i = 0; i < want.size(); i++)
+      worst = std::max(worst, double(std::fabs(want[i] - hq[i])));
     EXPECT_LT(worst, 1e-3) << q;
   }
 }

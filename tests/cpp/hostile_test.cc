@@ -3,12 +3,11 @@
 // and every saved fuzz crash (tests/corpus/regressions/) replays cleanly.
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <dirent.h>
+#include <gtest/gtest.h>
 #include <stb/stb_image_write.h>
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
-#include <dirent.h>
 #include <map>
 #include <random>
 #include <string>
@@ -47,7 +46,8 @@ std::vector<uint8_t> pattern(int w, int h, int comp) {
   std::vector<uint8_t> px(size_t(w) * h * comp);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
-      for (int c = 0; c < comp; c++) px[(size_t(y) * w + x) * comp + c] = uint8_t(x * 7 + y * 13 + c * 85 + (x * y >> 2));
+      for (int c = 0; c < comp; c++)
+        px[(size_t(y) * w + x) * comp + c] = uint8_t(x * 7 + y * 13 + c * 85 + (x * y >> 2));
   return px;
 }
 
@@ -75,9 +75,7 @@ void put_be32(Bytes& b, size_t at, uint32_t v) {
 }
 
 // Recomputes the IHDR chunk's CRC after its fields were edited.
-void fix_png_ihdr_crc(Bytes& p) {
-  put_be32(p, 29, dfs::crc32_ieee(p.data() + 12, 17));
-}
+void fix_png_ihdr_crc(Bytes& p) { put_be32(p, 29, dfs::crc32_ieee(p.data() + 12, 17)); }
 
 // Offset of the first JPEG segment with this marker (at its 0xFF), or npos.
 size_t find_segment(const Bytes& j, uint8_t marker) {
@@ -146,11 +144,13 @@ TEST(Hostile, EachBadImageHasItsCodeAndTheCheckerStillWorks) {
   };
   std::vector<Case> cases;
   cases.push_back({"empty", {}, Code::kEmptyInput});
-  cases.push_back({"text", Bytes{'h', 'e', 'l', 'l', 'o', ' ', 'i', 'm', 'a', 'g', 'e'}, Code::kUnsupportedFormat});
+  cases.push_back({"text", Bytes{'h', 'e', 'l', 'l', 'o', ' ', 'i', 'm', 'a', 'g', 'e'},
+                   Code::kUnsupportedFormat});
   cases.push_back({"JPEG SOI only", Bytes{0xFF, 0xD8, 0xFF}, Code::kCorruptImage});
   const Bytes one = png(1, 1);
   cases.push_back({"PNG signature only", Bytes(one.begin(), one.begin() + 8), Code::kCorruptImage});
-  cases.push_back({"GIF header only", Bytes{'G', 'I', 'F', '8', '9', 'a', 1, 0}, Code::kCorruptImage});
+  cases.push_back(
+      {"GIF header only", Bytes{'G', 'I', 'F', '8', '9', 'a', 1, 0}, Code::kCorruptImage});
 
   // Huffman table whose 16 counts add up to more than 256 codes (stb overflows on it).
   Bytes dht = good_jpg;
@@ -174,8 +174,8 @@ TEST(Hostile, EachBadImageHasItsCodeAndTheCheckerStillWorks) {
   put_le32(bomb_bmp, 18, 100000);
   put_le32(bomb_bmp, 22, 100000);
   cases.push_back({"BMP header 100000x100000", bomb_bmp, Code::kImageTooLarge});
-  Bytes bomb_gif{'G', 'I', 'F', '8', '9', 'a', 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, ',', 0, 0, 0, 0,
-                 0xFF, 0xFF, 0xFF, 0xFF, 0, 2, 2, 4, 1, 0, ';'};
+  Bytes bomb_gif{'G', 'I', 'F', '8',  '9',  'a',  0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, ',', 0,
+                 0,   0,   0,   0xFF, 0xFF, 0xFF, 0xFF, 0,    2,    2,    4, 1, 0, ';'};
   cases.push_back({"GIF 65535x65535", bomb_gif, Code::kImageTooLarge});
 
   // A critical PNG chunk whose CRC is wrong (stb ignores CRCs; browsers refuse such files).
@@ -186,7 +186,8 @@ TEST(Hostile, EachBadImageHasItsCodeAndTheCheckerStillWorks) {
   cases.push_back({"PNG IDAT with a bad CRC", crc, Code::kCorruptImage});
 
   for (const auto& c : cases) {
-    EXPECT_EQ(dfs::code_name(check_code(c.bytes, c.name)), std::string(dfs::code_name(c.want))) << c.name;
+    EXPECT_EQ(dfs::code_name(check_code(c.bytes, c.name)), std::string(dfs::code_name(c.want)))
+        << c.name;
     expect_still_works(c.name);
   }
 }
@@ -216,9 +217,7 @@ TEST(Hostile, DeclaredSizeNeedsTheBytesAndScansAreBounded) {
   auto code_and_message = [](const Bytes& b) -> std::pair<Code, std::string> {
     try {
       checker().check_encoded(b.data(), b.size(), {});
-    } catch (const dfs::Error& e) {
-      return {e.code, e.message};
-    }
+    } catch (const dfs::Error& e) { return {e.code, e.message}; }
     return {Code::kOk, ""};
   };
   Bytes j = jpg(16, 16);
@@ -238,8 +237,9 @@ TEST(Hostile, DeclaredSizeNeedsTheBytesAndScansAreBounded) {
   EXPECT_NE(r.second.find("fewer than any encoding"), std::string::npos) << r.second;
 
   // GIF: logical screen 10000x10000 in 35 bytes.
-  const uint8_t gif[] = {'G', 'I', 'F', '8', '9', 'a', 0x10, 0x27, 0x10, 0x27, 0x80, 0, 0, 0, 0, 0, 255, 255, 255,
-                         0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B};
+  const uint8_t gif[] = {'G', 'I', 'F', '8', '9', 'a', 0x10, 0x27, 0x10, 0x27, 0x80, 0,
+                         0,   0,   0,   0,   255, 255, 255,  0x2C, 0,    0,    0,    0,
+                         1,   0,   1,   0,   0,   2,   2,    0x44, 0x01, 0,    0x3B};
   r = code_and_message(Bytes(gif, gif + sizeof gif));
   EXPECT_EQ(r.first, Code::kCorruptImage) << r.second;
 
@@ -293,8 +293,11 @@ TEST(Hostile, TruncationAtEveryOffsetAndByteFlipsNeverCrash) {
 TEST(Hostile, RandomBytesWithAndWithoutImageSignatures) {
   std::map<std::string, int> tally;
   std::mt19937 rng(7);
-  const std::vector<Bytes> prefixes = {{}, {0xFF, 0xD8, 0xFF}, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'},
-                                       {'G', 'I', 'F', '8', '9', 'a'}, {'B', 'M'}};
+  const std::vector<Bytes> prefixes = {{},
+                                       {0xFF, 0xD8, 0xFF},
+                                       {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'},
+                                       {'G', 'I', 'F', '8', '9', 'a'},
+                                       {'B', 'M'}};
   for (int i = 0; i < 600; i++) {
     Bytes b = prefixes[i % prefixes.size()];
     const size_t n = rng() % 600;
@@ -386,7 +389,8 @@ TEST(Hostile, MaxFacesCapsTheResult) {
   // The committed public-domain portrait, plus two ../shared portraits when they are there.
   std::vector<std::string> photos = {dfs_test::repo_path("tests/fixtures/faces/astronaut.jpg")};
   for (const char* rel : {"testdata/lfw-real/real-0000.jpg", "testdata/lfw-real/real-0001.jpg"})
-    if (dfs_test::file_exists(dfs_test::shared_path(rel))) photos.push_back(dfs_test::shared_path(rel));
+    if (dfs_test::file_exists(dfs_test::shared_path(rel)))
+      photos.push_back(dfs_test::shared_path(rel));
   for (const auto& p : photos) {
     Bytes b = dfs_test::read_file(p);
     dfs::CheckOptions opt;
@@ -397,7 +401,8 @@ TEST(Hostile, MaxFacesCapsTheResult) {
   }
 }
 
-// ---- model files ---------------------------------------------------------------------------------
+// ---- model files
+// ---------------------------------------------------------------------------------
 namespace {
 
 Bytes shipped(const char* kind) {
@@ -462,9 +467,7 @@ TEST(Hostile, ModelOfferedForTheWrongRoleIsBadModel) {
     try {
       c.load_model(clf.data(), clf.size(), r);
       FAIL() << "a classifier was accepted as a detector";
-    } catch (const dfs::Error& e) {
-      EXPECT_EQ(e.code, Code::kBadModel);
-    }
+    } catch (const dfs::Error& e) { EXPECT_EQ(e.code, Code::kBadModel); }
   }
   c.load_model(clf.data(), clf.size(), Role::kClassifier);
   EXPECT_TRUE(c.has_classifier());
@@ -477,8 +480,10 @@ TEST(Hostile, LyingModelFilesAreBadModel) {
   const std::string json(good.begin() + 16, good.begin() + 16 + le32(good, 12));
 
   EXPECT_EQ(load_code({}), Code::kEmptyInput);
-  for (size_t cut : {size_t(4), size_t(19), size_t(20), size_t(64), good.size() / 2, good.size() - 1}) {
-    EXPECT_EQ(load_code(Bytes(good.begin(), good.begin() + cut)), Code::kBadModel) << "truncated to " << cut;
+  for (size_t cut :
+       {size_t(4), size_t(19), size_t(20), size_t(64), good.size() / 2, good.size() - 1}) {
+    EXPECT_EQ(load_code(Bytes(good.begin(), good.begin() + cut)), Code::kBadModel)
+        << "truncated to " << cut;
   }
   Bytes b = good;
   b[b.size() / 2] ^= 1;
@@ -503,17 +508,17 @@ TEST(Hostile, LyingModelFilesAreBadModel) {
   const std::string first = "\"offset\":0,";
   ASSERT_NE(json.find(first), std::string::npos);
   const std::vector<std::pair<std::string, std::string>> lies = {
-      {first, "\"offset\":9e9,"},                      // offset beyond the data
-      {first, "\"offset\":-64,"},                      // negative offset
-      {first, "\"offset\":0.5,"},                      // non-integral offset
-      {first, "\"offset\":18446744073709551615,"},     // 2^64-1: wraps if added unchecked
-      {"\"nbytes\":", "\"nbytes\":1"},                 // size disagrees with the shape
-      {"\"shape\":[", "\"shape\":[0,"},                // zero dimension
-      {"\"shape\":[", "\"shape\":[16777216,16777216,"},  // product overflows
-      {"\"dtype\":\"f", "\"dtype\":\"x"},              // unknown dtype
+      {first, "\"offset\":9e9,"},                         // offset beyond the data
+      {first, "\"offset\":-64,"},                         // negative offset
+      {first, "\"offset\":0.5,"},                         // non-integral offset
+      {first, "\"offset\":18446744073709551615,"},        // 2^64-1: wraps if added unchecked
+      {"\"nbytes\":", "\"nbytes\":1"},                    // size disagrees with the shape
+      {"\"shape\":[", "\"shape\":[0,"},                   // zero dimension
+      {"\"shape\":[", "\"shape\":[16777216,16777216,"},   // product overflows
+      {"\"dtype\":\"f", "\"dtype\":\"x"},                 // unknown dtype
       {"\"kind\":\"blazeface\"", "\"kind\":\"resnet\""},  // unknown model kind
-      {"\"tensors\":[", "\"tensors\":7,\"x\":["},     // tensor table of the wrong type
-      {"{", "["},                                      // header not an object
+      {"\"tensors\":[", "\"tensors\":7,\"x\":["},         // tensor table of the wrong type
+      {"{", "["},                                         // header not an object
   };
   for (const auto& l : lies) {
     EXPECT_EQ(load_code(edit_header(good, l.first, l.second)), Code::kBadModel) << l.second;
@@ -526,7 +531,8 @@ TEST(Hostile, LyingModelFilesAreBadModel) {
                            "\"offset\":" + std::to_string(data_len));
   EXPECT_EQ(load_code(past), Code::kBadModel) << "last tensor runs past the end";
   // A graph activation whose shape does not fit the op that writes it.
-  EXPECT_EQ(load_code(edit_header(good, "\"t3\":[64,64,24]", "\"t3\":[64,64,4096]")), Code::kBadModel);
+  EXPECT_EQ(load_code(edit_header(good, "\"t3\":[64,64,24]", "\"t3\":[64,64,4096]")),
+            Code::kBadModel);
 
   // None of this disturbed the shared checker.
   expect_still_works("bad model files");
@@ -580,7 +586,8 @@ TEST(Hostile, RandomModelMutationsNeverCrash) {
   std::printf("[hostile] header mutations: %s\n", tally_str(tally).c_str());
 }
 
-// ---- saved fuzz findings -------------------------------------------------------------------------
+// ---- saved fuzz findings
+// -------------------------------------------------------------------------
 TEST(Hostile, FuzzRegressionsReplay) {
   int n = 0;
   for (const char* target : {"image", "weights", "pipeline"}) {
@@ -596,9 +603,12 @@ TEST(Hostile, FuzzRegressionsReplay) {
       SCOPED_TRACE(std::string(target) + "/" + name);
       Bytes b = dfs_test::read_file(dir + "/" + name);
       const std::string t = target;
-      if (t == "image") dfs_fuzz::one_image(b.data(), b.size());
-      else if (t == "weights") dfs_fuzz::one_weights(b.data(), b.size());
-      else dfs_fuzz::one_pipeline(&checker(), b.data(), b.size());
+      if (t == "image")
+        dfs_fuzz::one_image(b.data(), b.size());
+      else if (t == "weights")
+        dfs_fuzz::one_weights(b.data(), b.size());
+      else
+        dfs_fuzz::one_pipeline(&checker(), b.data(), b.size());
       n++;
     }
   }

@@ -54,9 +54,7 @@ Image decode(const Bytes& b, const DecodeLimits& lim = DecodeLimits()) {
 dfs::Error error_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const dfs::Error& e) {
-    return e;
-  }
+  } catch (const dfs::Error& e) { return e; }
   return dfs::Error{Code::kOk, "no error thrown"};
 }
 
@@ -285,27 +283,13 @@ TEST(Exif, OrientedCopyOfLargeImageMatchesPerPixelMapping) {
       for (int x = 0; x < img.w; ++x) {
         int sx = x, sy = y;  // undo the display transform, one case at a time
         switch (o) {
-          case 2:
-            sx = w - 1 - x;
-            break;
-          case 3:
-            sx = w - 1 - x, sy = h - 1 - y;
-            break;
-          case 4:
-            sy = h - 1 - y;
-            break;
-          case 5:
-            sx = y, sy = x;
-            break;
-          case 6:
-            sx = y, sy = h - 1 - x;
-            break;
-          case 7:
-            sx = w - 1 - y, sy = h - 1 - x;
-            break;
-          case 8:
-            sx = w - 1 - y, sy = x;
-            break;
+          case 2: sx = w - 1 - x; break;
+          case 3: sx = w - 1 - x, sy = h - 1 - y; break;
+          case 4: sy = h - 1 - y; break;
+          case 5: sx = y, sy = x; break;
+          case 6: sx = y, sy = h - 1 - x; break;
+          case 7: sx = w - 1 - y, sy = h - 1 - x; break;
+          case 8: sx = w - 1 - y, sy = x; break;
         }
         const uint8_t* s = &src[(size_t(sy) * w + sx) * 4];
         const Rgb want{over_black(s[0], s[3]), over_black(s[1], s[3]), over_black(s[2], s[3])};
@@ -1082,8 +1066,8 @@ TEST(Resample, MirrorBorderEqualsAPaddedImage) {
       dfs::resample_region(img, x, y, w, h, ow, oh, 99.f, got.data(), dfs::Border::kMirror);
       dfs::resample_region(pad, x + P, y + P, w, h, ow, oh, 99.f, want.data());
       for (size_t k = 0; k < got.size(); ++k)
-        ASSERT_NEAR(got[k], want[k], 0.02) << W << "x" << H << " rect " << x << "," << y << ","
-                                           << w << "," << h << " -> " << ow << "x" << oh;
+        ASSERT_NEAR(got[k], want[k], 0.02) << W << "x" << H << " rect " << x << "," << y << "," << w
+                                           << "," << h << " -> " << ow << "x" << oh;
     }
   }
   // Beyond the reach the fill comes back, and fill mode is unchanged by the new parameter.
@@ -1103,14 +1087,15 @@ TEST(Resample, TileIsAWindowOfTheWholeDownscale) {
   const int dw = int(std::lround(670 / s)) + 192, dh = int(std::lround(280 / s)) + 192;
   std::vector<float> down(size_t(dw) * dh * 3);
   dfs::resample_region(img, 0, 0, float(dw * s), float(dh * s), dw, dh, 0.f, down.data());
-  for (auto o : {std::pair<int, int>{0, 0}, {480, 0}, {650, 270}, {480, 270}, {670, 280}, {670, 0}}) {
+  for (auto o :
+       {std::pair<int, int>{0, 0}, {480, 0}, {650, 270}, {480, 270}, {670, 280}, {670, 0}}) {
     const std::vector<float> t = resample(img, float(o.first), float(o.second), 640, 640, 192, 192);
     const size_t col = size_t(std::lround(o.first / s)), row = size_t(std::lround(o.second / s));
     double worst = 0;
     for (int y = 0; y < 192; y++)
       for (int x = 0; x < 192 * 3; x++)
-        worst = std::max(worst, double(std::abs(t[size_t(y) * 576 + x] -
-                                                down[((row + y) * dw + col) * 3 + x])));
+        worst = std::max(
+            worst, double(std::abs(t[size_t(y) * 576 + x] - down[((row + y) * dw + col) * 3 + x])));
     EXPECT_LT(worst, 1e-3) << "tile at " << o.first << "," << o.second;
   }
 }

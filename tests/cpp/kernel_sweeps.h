@@ -22,16 +22,11 @@ namespace dfs::sweeps {
 
 inline const char* act_name(Act a) {
   switch (a) {
-    case Act::kNone:
-      return "none";
-    case Act::kRelu:
-      return "relu";
-    case Act::kRelu6:
-      return "relu6";
-    case Act::kSigmoid:
-      return "sigmoid";
-    case Act::kSwish:
-      return "swish";
+    case Act::kNone: return "none";
+    case Act::kRelu: return "relu";
+    case Act::kRelu6: return "relu6";
+    case Act::kSigmoid: return "sigmoid";
+    case Act::kSwish: return "swish";
   }
   return "?";
 }
@@ -191,8 +186,9 @@ inline std::string sweep_gemm() {
 inline std::string sweep_gemm_add() {
   Report r;
   Rng rng(7);
-  const int shapes[][3] = {{1, 1, 1},   {5, 3, 8},    {6, 24, 24},  {7, 24, 28},  {13, 9, 17},
-                           {64, 28, 32}, {97, 48, 56}, {300, 88, 96}, {1000, 24, 28}, {49, 520, 40}};
+  const int shapes[][3] = {{1, 1, 1},      {5, 3, 8},    {6, 24, 24},  {7, 24, 28},
+                           {13, 9, 17},    {64, 28, 32}, {97, 48, 56}, {300, 88, 96},
+                           {1000, 24, 28}, {49, 520, 40}};
   int i = 0;
   for (auto& s : shapes) {
     const int M = s[0], K = s[1], N = s[2];
@@ -317,7 +313,7 @@ inline std::string sweep_conv() {
   conv_case(r, rng, 64, 64, 3, 32, 3, 2, 0, 0, 32, 32, Act::kSwish, true);
   conv_case(r, rng, 50, 50, 3, 48, 3, 2, 1, 1, 25, 25, Act::kRelu6, true);
   // At the tap limit (kConvMaxTaps): one pixel per im2col chunk, the whole buffer in use.
-  conv_case(r, rng, 6, 7, 682, 9, 3, 1, 1, 1, 6, 7, Act::kRelu, true);          // 6138 taps
+  conv_case(r, rng, 6, 7, 682, 9, 3, 1, 1, 1, 6, 7, Act::kRelu, true);           // 6138 taps
   conv_case(r, rng, 4, 5, kConvMaxTaps, 5, 1, 1, 0, 0, 4, 5, Act::kNone, true);  // exactly
   return r.result("conv");
 }

@@ -18,7 +18,8 @@ dfs::Image turn_cw(const dfs::Image& a) {  // one quarter turn clockwise: (x, y)
   b.rgb.resize(a.rgb.size());
   for (int y = 0; y < a.h; y++)
     for (int x = 0; x < a.w; x++)
-      for (int c = 0; c < 3; c++) b.rgb[(size_t(x) * b.w + (a.h - 1 - y)) * 3 + c] = a.rgb[(size_t(y) * a.w + x) * 3 + c];
+      for (int c = 0; c < 3; c++)
+        b.rgb[(size_t(x) * b.w + (a.h - 1 - y)) * 3 + c] = a.rgb[(size_t(y) * a.w + x) * 3 + c];
   return b;
 }
 
@@ -26,7 +27,8 @@ TEST(Orientation, FacesOnTheirSideAreFoundAndScoredUpright) {
   const std::string dir = dfs_test::shared_path("testdata/lfw-real/");
   if (!dfs_test::file_exists(dir + "real-0000.jpg")) GTEST_SKIP() << "../shared/testdata is absent";
   dfs::Checker c;
-  for (const char* m : {"models/blazeface_short.dfs", "models/blazeface_full.dfs", "models/classifier.dfs"}) {
+  for (const char* m :
+       {"models/blazeface_short.dfs", "models/blazeface_full.dfs", "models/classifier.dfs"}) {
     auto b = dfs_test::read_file(dfs_test::repo_path(m));
     c.load_model(b.data(), b.size());
   }

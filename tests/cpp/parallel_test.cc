@@ -1,6 +1,8 @@
 // The thread pool (src/core/parallel.h): ranges cover the work exactly once on grain
 // boundaries, and the kernels and whole networks give bit-identical outputs with 1..4 threads
 // (threads split the output, never a sum).
+#include "core/parallel.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,7 +10,6 @@
 #include <random>
 #include <vector>
 
-#include "core/parallel.h"
 #include "kernels/kernels.h"
 #include "models/blazeface.h"
 #include "models/efficientnet.h"
@@ -57,7 +58,8 @@ TEST(Parallel, RangesCoverEachIndexOnceOnGrainBoundaries) {
           if (b % grain != 0 || b >= e) misaligned = true;
           for (int i = b; i < e; i++) hits[size_t(i)]++;
         });
-        for (int i = 0; i < n; i++) ASSERT_EQ(hits[size_t(i)].load(), 1) << n << " " << grain << " " << i;
+        for (int i = 0; i < n; i++)
+          ASSERT_EQ(hits[size_t(i)].load(), 1) << n << " " << grain << " " << i;
         EXPECT_FALSE(misaligned.load());
         EXPECT_LE(calls.load(), std::max(1, std::min(threads, (n + grain - 1) / grain)));
       }
@@ -77,8 +79,11 @@ TEST(Parallel, SmallWorkRunsInline) {
 }
 
 TEST(Parallel, KernelsBitIdenticalAcrossThreadCounts) {
-  struct Shape { int h, w, cin, cout; };
-  for (Shape s : {Shape{64, 64, 24, 24}, Shape{33, 17, 32, 40}, Shape{96, 96, 3, 24}, Shape{7, 5, 96, 96}}) {
+  struct Shape {
+    int h, w, cin, cout;
+  };
+  for (Shape s :
+       {Shape{64, 64, 24, 24}, Shape{33, 17, 32, 40}, Shape{96, 96, 3, 24}, Shape{7, 5, 96, 96}}) {
     const int M = s.h * s.w;
     auto a = random_floats(size_t(M) * s.cin, 1);
     auto w = random_floats(size_t(s.cin) * s.cout, 2);
@@ -97,7 +102,8 @@ TEST(Parallel, KernelsBitIdenticalAcrossThreadCounts) {
       std::vector<float> g(size_t(M) * s.cout);
       f32_gemm(M, s.cin, s.cout, a.data(), packed.data(), Act::kRelu, g.data());
       outs.push_back(g);
-      f32_gemm_add(M, s.cin, s.cout, a.data(), packed.data(), res.data(), s.cout, Act::kNone, g.data());
+      f32_gemm_add(M, s.cin, s.cout, a.data(), packed.data(), res.data(), s.cout, Act::kNone,
+                   g.data());
       outs.push_back(g);
       for (int k : {3, 5})
         for (int stride : {1, 2}) {
@@ -109,7 +115,8 @@ TEST(Parallel, KernelsBitIdenticalAcrossThreadCounts) {
         }
       const int oh = (s.h + 1) / 2, ow = (s.w + 1) / 2;
       std::vector<float> o(size_t(oh) * ow * s.cout);
-      f32_conv(in, stem_packed.data(), 3, 3, 2, 0, 0, Act::kSwish, Tensor{o.data(), oh, ow, s.cout});
+      f32_conv(in, stem_packed.data(), 3, 3, 2, 0, 0, Act::kSwish,
+               Tensor{o.data(), oh, ow, s.cout});
       outs.push_back(o);
       return outs;
     };
@@ -139,7 +146,8 @@ void fill_input(Net& net) {
   float* in = net.input();
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++)
-      for (int c = 0; c < 3; c++) in[(y * W + x) * 3 + c] = ((y * 37 + x * 11 + c * 5) % 256) / 127.5f - 1.f;
+      for (int c = 0; c < 3; c++)
+        in[(y * W + x) * 3 + c] = ((y * 37 + x * 11 + c * 5) % 256) / 127.5f - 1.f;
 }
 }  // namespace
 
@@ -160,7 +168,8 @@ TEST(Parallel, NetworksBitIdenticalWithTwoAndThreeThreads) {
       EXPECT_EQ(std::memcmp(b1.data(), net.boxes(), n * 64), 0) << kind << " threads " << threads;
     }
   }
-  std::vector<std::string> effnets = {repo_path("models/classifier.dfs"), repo_path("build-golden/effnet_b0_synth.dfs")};
+  std::vector<std::string> effnets = {repo_path("models/classifier.dfs"),
+                                      repo_path("build-golden/effnet_b0_synth.dfs")};
   for (const auto& path : effnets) {
     if (!file_exists(path)) continue;
     auto b = read_file(path);
@@ -172,7 +181,8 @@ TEST(Parallel, NetworksBitIdenticalWithTwoAndThreeThreads) {
       Threads t(threads);
       fill_input(net);
       const float many = net.forward();
-      EXPECT_EQ(std::memcmp(&one, &many, 4), 0) << path << " threads " << threads << ": " << one << " vs " << many;
+      EXPECT_EQ(std::memcmp(&one, &many, 4), 0)
+          << path << " threads " << threads << ": " << one << " vs " << many;
     }
   }
 }

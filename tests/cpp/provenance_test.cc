@@ -65,7 +65,9 @@ std::string exif_block(const std::string& make, const std::string& model, const 
   t += std::string("\0\x03", 2);
   size_t off = 8 + 2 + 3 * 12 + 4;
   auto be16 = [](uint16_t v) { return std::string{char(v >> 8), char(v)}; };
-  auto be32s = [](uint32_t v) { return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; };
+  auto be32s = [](uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  };
   for (int i = 0; i < 3; i++) {
     t += be16(tags[i]) + be16(2) + be32s(uint32_t(vals[i].size())) + be32s(uint32_t(off));
     off += vals[i].size();
@@ -77,7 +79,8 @@ std::string exif_block(const std::string& make, const std::string& model, const 
 
 TEST(Provenance, C2paFixturesAreFoundAndPlainFilesAreNot) {
   const std::string dir = dfs_test::shared_path("testdata/provenance/");
-  if (!dfs_test::file_exists(dir + "C.jpg")) GTEST_SKIP() << "../shared/testdata/provenance is absent";
+  if (!dfs_test::file_exists(dir + "C.jpg"))
+    GTEST_SKIP() << "../shared/testdata/provenance is absent";
   for (const char* f : {"C.jpg", "CA.jpg", "E-sig-CA.jpg"}) {
     const Provenance p = scan(dfs_test::read_file(dir + f));
     EXPECT_TRUE(p.c2pa) << f;
@@ -92,7 +95,8 @@ TEST(Provenance, C2paFixturesAreFoundAndPlainFilesAreNot) {
 }
 
 TEST(Provenance, AiTracesInPngTextXmpAndExif) {
-  Provenance a1111 = scan(png_with({{"tEXt", std::string("parameters\0a portrait, Steps: 20", 32)}}));
+  Provenance a1111 =
+      scan(png_with({{"tEXt", std::string("parameters\0a portrait, Steps: 20", 32)}}));
   EXPECT_EQ(a1111.ai_generator, "Stable Diffusion (AUTOMATIC1111-style parameters)");
   EXPECT_EQ(a1111.ai_evidence, "PNG text 'parameters'");
   EXPECT_TRUE(a1111.ai_declared());
@@ -122,7 +126,7 @@ TEST(Provenance, AiTracesInPngTextXmpAndExif) {
 
   Provenance mj = scan(jpeg_with({{0xE1, exif_block("", "", "Midjourney v6")},
                                   {0xE1, "http://ns.adobe.com/xap/1.0/" + std::string(1, '\0') +
-                                              "<xmp digitalsourcetype/trainedAlgorithmicMedia>"}}));
+                                             "<xmp digitalsourcetype/trainedAlgorithmicMedia>"}}));
   EXPECT_EQ(mj.ai_generator, "Midjourney");
   EXPECT_EQ(mj.ai_evidence, "EXIF Software");
   EXPECT_EQ(mj.digital_source_type, "trainedAlgorithmicMedia");
@@ -131,7 +135,8 @@ TEST(Provenance, AiTracesInPngTextXmpAndExif) {
   // APP13: Photoshop resource 0x0404 holding IPTC IIM 2:65 OriginatingProgram.
   const std::string prog = "DALL-E 3";
   std::string iim = std::string("\x1c\x02\x41\x00", 4) + char(prog.size()) + prog;
-  std::string res = std::string("8BIM\x04\x04\x00\x00", 8) + std::string("\0\0\0", 3) + char(iim.size()) + iim;
+  std::string res =
+      std::string("8BIM\x04\x04\x00\x00", 8) + std::string("\0\0\0", 3) + char(iim.size()) + iim;
   if (iim.size() & 1) res += '\0';
   Provenance ps = scan(jpeg_with({{0xED, std::string("Photoshop 3.0\0", 14) + res}}));
   EXPECT_EQ(ps.software, "DALL-E 3");
@@ -149,8 +154,9 @@ TEST(Provenance, MalformedContainersAreNotesNeverCrashes) {
 
   // Every truncation and many random mutations of real and built files: no throw, no OOB (the
   // ASan run of this suite checks the reads).
-  std::vector<Bytes> seeds = {png_with({{"tEXt", std::string("parameters\0x", 12)}}),
-                              jpeg_with({{0xE1, exif_block("A", "B", "C")}, {0xEB, "JP\0\1\0\0\0\1"}})};
+  std::vector<Bytes> seeds = {
+      png_with({{"tEXt", std::string("parameters\0x", 12)}}),
+      jpeg_with({{0xE1, exif_block("A", "B", "C")}, {0xEB, "JP\0\1\0\0\0\1"}})};
   const std::string dir = dfs_test::shared_path("testdata/provenance/");
   for (const char* f : {"C.jpg", "sample1.png", "test.webp"})
     if (dfs_test::file_exists(dir + f)) seeds.push_back(dfs_test::read_file(dir + f));

@@ -1,19 +1,21 @@
 // Helpers shared by the C++ tests: file reading, the repo/shared paths, and editing .dfs files.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "core/crc32.h"
 #include "core/status.h"
 
 namespace dfs_test {
 
-inline std::string repo_path(const std::string& rel) { return std::string(DFS_SOURCE_DIR) + "/" + rel; }
+inline std::string repo_path(const std::string& rel) {
+  return std::string(DFS_SOURCE_DIR) + "/" + rel;
+}
 inline std::string shared_path(const std::string& rel) {
   return std::string(DFS_SOURCE_DIR) + "/../shared/" + rel;
 }

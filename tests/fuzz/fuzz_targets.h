@@ -19,9 +19,9 @@
 #include "image/image.h"
 #include "models/blazeface.h"
 #include "models/efficientnet.h"
-#include "pipeline/classifier.h"
 #include "models/weights.h"
 #include "pipeline/checker.h"
+#include "pipeline/classifier.h"
 #include "pipeline/detect.h"
 
 namespace dfs_fuzz {
@@ -66,9 +66,7 @@ inline void one_image(const uint8_t* data, size_t size) {
   const dfs::DecodeLimits lim = fuzz_limits();
   try {
     check_image(dfs::decode_image(data, size, lim), lim);
-  } catch (const dfs::Error& e) {
-    check_error(e);
-  }
+  } catch (const dfs::Error& e) { check_error(e); }
 }
 
 // ---- weights reader and model constructors ----------------------------------------------------
@@ -106,7 +104,8 @@ inline void exercise_model(const dfs::WeightsFile& wf) {
   if (wf.kind() == "blazeface") {
     dfs::FaceDetector det(wf);
     auto dets = det.detect_region(img, -4.f, -12.f, 48.f, 0.5f);
-    for (const auto& d : dets) expect(d.score >= 0.f && d.score <= 1.f, "detector score outside [0,1]");
+    for (const auto& d : dets)
+      expect(d.score >= 0.f && d.score <= 1.f, "detector score outside [0,1]");
   } else if (wf.kind() == "efficientnet") {
     dfs::Classifier cls(wf);
     dfs::Detection d{};
@@ -124,9 +123,7 @@ inline void one_model_file(const uint8_t* data, size_t size) {
   try {
     dfs::WeightsFile wf = dfs::WeightsFile::parse(data, size);
     exercise_model(wf);
-  } catch (const dfs::Error& e) {
-    check_error(e);
-  }
+  } catch (const dfs::Error& e) { check_error(e); }
 }
 
 inline void one_weights(const uint8_t* data, size_t size) {
@@ -204,9 +201,7 @@ inline void one_pipeline(dfs::Checker* checker, const uint8_t* data, size_t size
     } else {
       check_result(checker->check_encoded(data, size, opt), opt);
     }
-  } catch (const dfs::Error& e) {
-    check_error(e);
-  }
+  } catch (const dfs::Error& e) { check_error(e); }
 }
 
 }  // namespace dfs_fuzz

@@ -226,7 +226,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const buf = new Uint8Array(fs.readFileSync(inPath));
   const kind = /full/.test(path.basename(inPath)) ? 'full' : 'short';
   let pkgVersion = 'unknown';
-  try { pkgVersion = JSON.parse(fs.readFileSync(path.join(path.dirname(inPath), 'package.json'))).version; } catch {}
+  try { pkgVersion = JSON.parse(fs.readFileSync(path.join(path.dirname(inPath), 'package.json'))).version; } catch { /* not inside the npm package: version unknown */ }
   const source = { source: `npm @mediapipe/face_detection@${pkgVersion}/${path.basename(inPath)}`,
     license: 'Apache-2.0', sha256: crypto.createHash('sha256').update(buf).digest('hex'),
     converter: 'tools/convert/tflite_to_dfs.js' };

@@ -1,6 +1,7 @@
 // The engine's region resampling as a command, for tests in other languages (the Python crop
 // parity test: tools/train/crop.py must cut exactly what the product's classifier sees).
-//   dfs_crop IMAGE X Y W H OUT_W OUT_H mirror|fill [FILL]  -> OUT_H*OUT_W*3 float32 (0..255) on stdout
+//   dfs_crop IMAGE X Y W H OUT_W OUT_H mirror|fill [FILL]  -> OUT_H*OUT_W*3 float32 (0..255) on
+//   stdout
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -21,7 +22,8 @@ int main(int argc, char** argv) {
   try {
     const dfs::Image img = dfs::decode_image(bytes.data(), bytes.size(), dfs::DecodeLimits{});
     const int ow = std::atoi(argv[6]), oh = std::atoi(argv[7]);
-    const dfs::Border border = std::string(argv[8]) == "mirror" ? dfs::Border::kMirror : dfs::Border::kFill;
+    const dfs::Border border =
+        std::string(argv[8]) == "mirror" ? dfs::Border::kMirror : dfs::Border::kFill;
     std::vector<float> out(size_t(ow) * oh * 3);
     dfs::resample_region(img, std::strtof(argv[2], nullptr), std::strtof(argv[3], nullptr),
                          std::strtof(argv[4], nullptr), std::strtof(argv[5], nullptr), ow, oh,

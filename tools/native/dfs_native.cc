@@ -25,8 +25,8 @@ static void print_faces(const std::string& key, const CheckResult& r) {
   std::printf("{%s,\"width\":%d,\"height\":%d,\"faces\":[", key.c_str(), r.width, r.height);
   for (size_t i = 0; i < r.faces.size(); i++) {
     const Detection& d = r.faces[i].det;
-    std::printf("%s{\"box\":[%.2f,%.2f,%.2f,%.2f],\"score\":%.4f,\"keypoints\":[", i ? "," : "", d.x,
-                d.y, d.w, d.h, d.score);
+    std::printf("%s{\"box\":[%.2f,%.2f,%.2f,%.2f],\"score\":%.4f,\"keypoints\":[", i ? "," : "",
+                d.x, d.y, d.w, d.h, d.score);
     for (int k = 0; k < 6; k++) std::printf("%s[%.2f,%.2f]", k ? "," : "", d.kp[k][0], d.kp[k][1]);
     std::printf("]}");
   }
@@ -35,7 +35,9 @@ static void print_faces(const std::string& key, const CheckResult& r) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: dfs_native detect MODELS_DIR FILE... | detect-raw MODELS_DIR FRAMES.u8 N H W\n");
+    std::fprintf(
+        stderr,
+        "usage: dfs_native detect MODELS_DIR FILE... | detect-raw MODELS_DIR FRAMES.u8 N H W\n");
     return 2;
   }
   try {
@@ -56,7 +58,8 @@ int main(int argc, char** argv) {
           print_faces("\"file\":\"" + std::string(argv[i]) + "\"", r);
         } catch (const Error& e) {
           failed++;
-          std::printf("{\"file\":\"%s\",\"error\":{\"code\":\"%s\"}}\n", argv[i], code_name(e.code));
+          std::printf("{\"file\":\"%s\",\"error\":{\"code\":\"%s\"}}\n", argv[i],
+                      code_name(e.code));
         }
       }
       return failed ? 1 : 0;

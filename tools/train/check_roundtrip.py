@@ -8,7 +8,6 @@ import os
 import sys
 import tempfile
 
-import numpy as np
 import torch
 
 import data

@@ -129,9 +129,7 @@ class OursLayer {
       case Op::kDw:
         f32_dwconv(in, w_, b_, l_.k, l_.stride, l_.pad_top, l_.pad_left, l_.act, out);
         break;
-      case Op::kGemm:
-        f32_gemm(l_.h * l_.w, l_.cin, l_.cout, x, packed_.data(), l_.act, y);
-        break;
+      case Op::kGemm: f32_gemm(l_.h * l_.w, l_.cin, l_.cout, x, packed_.data(), l_.act, y); break;
     }
   }
 
