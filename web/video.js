@@ -53,6 +53,31 @@ export async function* sampleFrames(url, { fps = VIDEO_FPS, maxFrames = VIDEO_MA
   video.muted = true;
   video.preload = 'auto';
   video.playsInline = true;
+  // In the document (1 px, invisible) so that the browser presents its frames: "seeked" can come
+  // before the new frame is ready to draw (seen under load), requestVideoFrameCallback after.
+  video.setAttribute('aria-hidden', 'true');
+  video.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0;pointer-events:none';
+  document.body.append(video);
+  try {
+    yield* sample(video, url, { fps, maxFrames, signal, thumbs, meta });
+  } finally {
+    video.removeAttribute('src');
+    video.load();
+    video.remove();
+  }
+}
+
+// Resolves once the frame at the new position is presented (or after a second, where the
+// browser does not call back for a paused video).
+function presented(video) {
+  if (typeof video.requestVideoFrameCallback !== 'function') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    video.requestVideoFrameCallback(() => { clearTimeout(timer); resolve(); });
+  });
+}
+
+async function* sample(video, url, { fps, maxFrames, signal, thumbs, meta }) {
   const loaded = once(video, 'loadeddata');
   video.src = url;
   await loaded;
@@ -75,16 +100,16 @@ export async function* sampleFrames(url, { fps = VIDEO_FPS, maxFrames = VIDEO_MA
     const t = i / fps;
     if (Math.abs(video.currentTime - t) > 1e-6 || i === 0) {
       const seeked = once(video, 'seeked');
+      const shown = presented(video);
       video.currentTime = Math.min(t, Math.max(0, duration - 1e-3));
       await seeked;
+      await shown;
     }
     ctx.drawImage(video, 0, 0, width, height);
     const { data } = ctx.getImageData(0, 0, width, height);
     if (thumbs) thumbs.set(t, await createImageBitmap(canvas, { resizeWidth: Math.min(width, 640), resizeQuality: 'medium' }));
     yield { data, width, height, t };
   }
-  video.removeAttribute('src');
-  video.load();
 }
 
 /** The card of a video entry {name, result?, error?, thumbs, meta}; relabelVideo fills it. */
