@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { ROOT, SHARED, HAVE_SHARED, FACE_FIXTURE } from '../node/helpers.mjs';
+import { ROOT, SHARED, HAVE_SHARED, FACE_FIXTURE, toolSkip } from '../node/helpers.mjs';
 
 export { ROOT, SHARED };
 export const CHROMIUM = process.env.DFS_CHROMIUM || '/usr/bin/chromium';
@@ -15,7 +15,7 @@ export const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background
   '--disable-sync', '--no-first-run', '--disable-quic'];
 
 function skipReason() {
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is absent (tools/setup.sh installs the chromium package)`;
+  if (!fs.existsSync(CHROMIUM)) return toolSkip(`${CHROMIUM} is absent (tools/setup.sh installs the chromium package)`);
   if (!fs.existsSync(path.join(ROOT, 'dist/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/deepfake-shield.wasm'))) {
     return 'dist/ is not built (run npm run build)';
   }

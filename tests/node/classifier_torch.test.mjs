@@ -10,7 +10,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRawModel } from '../../dist/index.js';
-import { ROOT, SHARED } from './helpers.mjs';
+import { ROOT, SHARED, toolSkip } from './helpers.mjs';
 
 const PY = '/usr/bin/python3';
 const DFS = path.join(ROOT, 'models/classifier.dfs');
@@ -18,7 +18,7 @@ function skipReason() {
   if (!fs.existsSync(path.join(SHARED, 'data/dfdc-faces/manifest.csv'))) return '../shared/data/dfdc-faces is absent';
   if (!fs.existsSync(DFS)) return 'models/classifier.dfs is absent';
   const r = spawnSync(PY, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' });
-  return r.status === 0 ? false : 'PyTorch is not installed (bash tools/setup.sh --dev)';
+  return r.status === 0 ? false : toolSkip('PyTorch is not installed (bash tools/setup.sh --dev)');
 }
 
 function mirrorNhwc(x, h, w) {

@@ -24,3 +24,13 @@ export function labelled(dir) {
     return { file: path.join(SHARED, 'testdata', dir, file), label };
   });
 }
+
+/**
+ * A skip reason for a missing tool, except in CI (CI=true), where the setup script installed
+ * every tool: there a missing one fails the test instead of quietly skipping it.
+ */
+export function toolSkip(reason) {
+  if (reason && process.env.CI === 'true') throw new Error(`CI: ${reason}`);
+  return reason;
+}
+
