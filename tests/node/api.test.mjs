@@ -115,7 +115,7 @@ test('dispose frees the instance and later calls say so', async () => {
 
 const HAVE_CLASSIFIER = fs.existsSync(path.join(ROOT, 'models/classifier.dfs'));
 test('with the shipped classifier every face gets a probability (and a heat map when asked)', {
-  skip: !HAVE_CLASSIFIER ? 'models/classifier.dfs not shipped yet' : false,
+  skip: !HAVE_CLASSIFIER ? 'models/classifier.dfs is absent' : false,
 }, () => {
   assert.ok(checker.hasClassifier);
   assert.ok(checker.threshold > 0 && checker.threshold < 1);

@@ -1,5 +1,6 @@
-// Native driver of the pipeline for developers: detect faces in files or in raw RGB frames (the
-// training tools use it to cut crops exactly as the product does). Not shipped.
+// Native driver of the pipeline for developers: detect faces in files or in raw RGB frames (for
+// measuring framing on stored crops; tools/train/README.md). Not shipped. The crop itself is
+// shared with training through tools/train/crop.py, parity-tested against build/dfs_crop.
 //   dfs_native detect MODELS_DIR FILE...                 -> one JSON line per file
 //   dfs_native detect-raw MODELS_DIR FRAMES.u8 N H W     -> one JSON line per HxWx3 frame
 #include <cstdio>
