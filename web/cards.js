@@ -9,7 +9,8 @@ import {
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-function el(tag, props = {}, ...children) {
+/** A DOM element with attributes ('class', 'text' as properties) and children. */
+export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (k === 'class') node.className = v;

@@ -4,7 +4,7 @@
 // links the faces into tracks (src/pipeline/video.cc). The card shows each track with its face,
 // a timeline of its scores, and the sampled frame under any point of it.
 import { verdictFor, formatScore, VERDICT_TEXT, EVIDENCE_NOTE, videoResultJson } from '../dist/verdict.js';
-import { scoreColour } from './cards.js';
+import { scoreColour, el } from './cards.js';
 
 export const VIDEO_FPS = 1;
 export const VIDEO_MAX_FRAMES = 64;
@@ -15,16 +15,6 @@ export function isVideoFile(f) {
   return !!f && ((f.type || '').startsWith('video/') || /\.(mp4|m4v|mov|webm|mkv|ogv)$/i.test(f.name || ''));
 }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) if (c != null) node.append(c);
-  return node;
-}
 function svg(tag, attrs = {}) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));

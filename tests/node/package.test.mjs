@@ -131,6 +131,15 @@ try {
 }
 `;
 
+// A folder in the consumer project with index.html loading main.js (APP_JS) as a module.
+function moduleApp(name) {
+  const app = path.join(project, name);
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'index.html'), APP_HTML('<script type="module" src="./main.js"></script>'));
+  fs.writeFileSync(path.join(app, 'main.js'), APP_JS);
+  return app;
+}
+
 // Opens an app page in Chromium, waits for the checker, checks the test photo through the file
 // input, compares with the Node API; returns the URLs requested (all must be same-origin).
 async function runAppInChromium(t, url, label) {
@@ -157,10 +166,7 @@ async function runAppInChromium(t, url, label) {
 }
 
 test('a Vite build of an app that imports the package emits the wasm and models and runs in Chromium', { skip, timeout: 240000 }, async (t) => {
-  const app = path.join(project, 'app');
-  fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'index.html'), APP_HTML('<script type="module" src="./main.js"></script>'));
-  fs.writeFileSync(path.join(app, 'main.js'), APP_JS);
+  const app = moduleApp('app');
   const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
   if (!fs.existsSync(vite)) assert.fail('vite is not installed (npm install)');
   // Relative base: the output works from any folder, here served under /dist/.
@@ -189,10 +195,7 @@ test('a Vite build of an app that imports the package emits the wasm and models 
 test('the Vite dev server (default config, dependencies pre-bundled) runs the package in Chromium', { skip, timeout: 240000 }, async (t) => {
   // The dev server moves the package's JavaScript into node_modules/.vite/deps/, away from its
   // wasm and models; the package finds them in its own folder (bindings/js/locate.js).
-  const app = path.join(project, 'devapp');
-  fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'index.html'), APP_HTML('<script type="module" src="./main.js"></script>'));
-  fs.writeFileSync(path.join(app, 'main.js'), APP_JS);
+  const app = moduleApp('devapp');
   const { createServer } = await import('vite');
   const server = await createServer({ root: app, logLevel: 'warn', configFile: false, server: { port: 0, host: '127.0.0.1' } });
   await server.listen();
