@@ -3,7 +3,9 @@
 // shared with training through tools/train/crop.py, parity-tested against build/dfs_crop.
 //   dfs_native detect MODELS_DIR FILE...                 -> one JSON line per file
 //   dfs_native detect-raw MODELS_DIR FRAMES.u8 N H W     -> one JSON line per HxWx3 frame
+//   dfs_native arch WIDTH DEPTH                          -> the EfficientNet blocks, JSON
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "models/efficientnet.h"
 #include "pipeline/checker.h"
 
 using namespace dfs;
@@ -34,11 +37,25 @@ static void print_faces(const std::string& key, const CheckResult& r) {
   std::printf("]}\n");
 }
 
+// The EfficientNet geometry the engine builds for a width and depth multiplier, as JSON (the
+// parity test holds the Python, JavaScript and torchvision tables to it).
+static int print_arch(double width, double depth) {
+  const EffNetArch a = efficientnet_arch(width, depth);
+  std::printf("{\"stem\":%d,\"head\":%d,\"blocks\":[", a.stem, a.head);
+  for (size_t i = 0; i < a.blocks.size(); i++) {
+    const EffNetBlockCfg& b = a.blocks[i];
+    std::printf("%s[%d,%d,%d,%d,%d,%d]", i ? "," : "", b.expand, b.k, b.stride, b.cin, b.cout, b.cse);
+  }
+  std::printf("]}\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "arch") return print_arch(std::atof(argv[2]), std::atof(argv[3]));
   if (argc < 4) {
-    std::fprintf(
-        stderr,
-        "usage: dfs_native detect MODELS_DIR FILE... | detect-raw MODELS_DIR FRAMES.u8 N H W\n");
+    std::fprintf(stderr,
+                 "usage: dfs_native detect MODELS_DIR FILE... | detect-raw MODELS_DIR FRAMES.u8 N H W"
+                 " | arch WIDTH DEPTH\n");
     return 2;
   }
   try {

@@ -91,6 +91,19 @@ function roundFilters(c, w) {
   return n;
 }
 
+/** The blocks of the B0 table scaled by width and depth: {stem, head, blocks: [{expand, k, stride, cin, cout, cse}]}. */
+export function effnetBlocks(width, depth, headBase = 1280) {
+  const blocks = [];
+  for (const [expand, k, stride0, cin0, cout0, reps0] of B0) {
+    const cout = roundFilters(cout0, width);
+    for (let r = 0; r < Math.ceil(reps0 * depth); r++) {
+      const cin = r === 0 ? roundFilters(cin0, width) : cout;
+      blocks.push({ expand, k, stride: r === 0 ? stride0 : 1, cin, cout, cse: Math.max(1, Math.floor(cin / 4)) });
+    }
+  }
+  return { stem: roundFilters(32, width), head: roundFilters(headBase, width), blocks };
+}
+
 function lowerEfficientNet(m) {
   const h = m.header;
   const a = h.arch;
@@ -136,14 +149,10 @@ function lowerEfficientNet(m) {
     act: 'swish', w: m.get('stem.w', [3, 3, 3, stem]), b: m.get('stem.b', [stem]) });
   let n = sg.out;
   let block = 0;
-  for (const [expand, k, stride0, cin0, cout0, reps0] of B0) {
-    const reps = Math.ceil(reps0 * depth);
-    const cout = roundFilters(cout0, width);
-    for (let r = 0; r < reps; r++, block++) {
-      const cin = r === 0 ? roundFilters(cin0, width) : cout;
-      const stride = r === 0 ? stride0 : 1;
+  for (const { expand, k, stride, cin, cout, cse } of effnetBlocks(width, depth).blocks) {
+    {
+      // (The block's own scope: names below repeat per block.)
       const cexp = cin * expand;
-      const cse = Math.max(1, Math.floor(cin / 4));
       const p = `blocks.${block}`;
       const e = expand === 1 ? x : conv1x1(x, `${p}.expand`, cin, cexp, 'swish');
       const gm = geom(n, k, stride);
@@ -171,6 +180,7 @@ function lowerEfficientNet(m) {
         x = y2;
       }
     }
+    block++;
   }
   const headC = roundFilters(a.head ?? 1280, width);
   const hd = conv1x1(x, 'head', shapes[x][3], headC, 'swish');
