@@ -5,22 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { crc32, frameDfs, dfsDataStart } from '../../tools/convert/dfs_writer.js';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(bytes, crc = 0) {
-  crc = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return ~crc >>> 0;
-}
+// The .dfs container and CRC-32 come from the one JavaScript writer of the format.
+export { crc32 };
 
 export function concat(parts) {
   const n = parts.reduce((s, p) => s + p.length, 0);
@@ -280,22 +268,12 @@ export function parseDfs(bytes) {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const jsonLen = dv.getUint32(12, true);
   const json = new TextDecoder().decode(bytes.subarray(16, 16 + jsonLen));
-  const dataStart = Math.ceil((16 + jsonLen) / 64) * 64;
-  return { header: JSON.parse(json), json, data: bytes.subarray(dataStart, bytes.length - 4) };
+  return { header: JSON.parse(json), json, data: bytes.subarray(dfsDataStart(jsonLen), bytes.length - 4) };
 }
 
 /** A well-formed file (magic, version, padding, CRC) around any header text and data. */
 export function buildDfs(json, data) {
-  const text = typeof json === 'string' ? ascii(json) : ascii(JSON.stringify(json));
-  const dataStart = Math.ceil((16 + text.length) / 64) * 64;
-  const out = new Uint8Array(dataStart + data.length + 4);
-  out.set(ascii('DFSMODEL'), 0);
-  out.set(le32(1), 8);
-  out.set(le32(text.length), 12);
-  out.set(text, 16);
-  out.set(data, dataStart);
-  out.set(le32(crc32(out.subarray(0, out.length - 4))), out.length - 4);
-  return out;
+  return frameDfs(typeof json === 'string' ? ascii(json) : ascii(JSON.stringify(json)), data);
 }
 
 /** Recomputes the trailing CRC after a tamper, so the checks behind it are what gets exercised. */

@@ -74,17 +74,29 @@ export function writeDfs(header, tensors) {
     blobs.push({ off, bytes });
     off = Math.ceil((off + bytes.length) / 64) * 64;
   }
-  const json = new TextEncoder().encode(JSON.stringify({ ...header, tensors: table }));
-  const dataStart = Math.ceil((16 + json.length) / 64) * 64;
-  const total = dataStart + off + 4;
-  const out = new Uint8Array(total);
+  const data = new Uint8Array(off);
+  for (const b of blobs) data.set(b.bytes, b.off);
+  return frameDfs(new TextEncoder().encode(JSON.stringify({ ...header, tensors: table })), data);
+}
+
+/** Where the data section starts for a header of headerLength bytes (64-byte aligned). */
+export const dfsDataStart = (headerLength) => Math.ceil((16 + headerLength) / 64) * 64;
+
+/**
+ * The .dfs container around header bytes (any text, even a lying one: tests build hostile
+ * files with it) and the data section: magic, version, header length, padding, CRC-32. The one
+ * writer of the framing in JavaScript (models, golden models, test corpus).
+ */
+export function frameDfs(headerBytes, data) {
+  const dataStart = dfsDataStart(headerBytes.length);
+  const out = new Uint8Array(dataStart + data.length + 4);
   const dv = new DataView(out.buffer);
   out.set(new TextEncoder().encode(MAGIC), 0);
   dv.setUint32(8, VERSION, true);
-  dv.setUint32(12, json.length, true);
-  out.set(json, 16);
-  for (const b of blobs) out.set(b.bytes, dataStart + b.off);
-  dv.setUint32(total - 4, crc32(out.subarray(0, total - 4)), true);
+  dv.setUint32(12, headerBytes.length, true);
+  out.set(headerBytes, 16);
+  out.set(data, dataStart);
+  dv.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
   return out;
 }
 
@@ -94,6 +106,5 @@ export function readDfsHeader(bytes) {
   if (new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new Error('not a .dfs file');
   const jsonLen = dv.getUint32(12, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonLen)));
-  const dataStart = Math.ceil((16 + jsonLen) / 64) * 64;
-  return { header, dataStart, jsonLen };
+  return { header, dataStart: dfsDataStart(jsonLen), jsonLen };
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from '../convert/dfs_writer.js';
+import { frameDfs } from '../convert/dfs_writer.js';
 
 export function hash32(x) {
   x ^= x >>> 16;
@@ -15,7 +15,6 @@ export function hash32(x) {
   return x >>> 0;
 }
 
-const align64 = (n) => Math.ceil(n / 64) * 64;
 const product = (dims) => dims.reduce((a, b) => a * b, 1);
 
 // headerBytes: the exact JSON header. Returns the whole .dfs file as a Uint8Array.
@@ -24,18 +23,13 @@ export function materialize(headerBytes) {
   const { seed, gain, bias_range: biasRange } = header.provenance.synth;
   const table = header.tensors;
   const shapes = new Map(table.map((t) => [t.name, t.shape]));
-  const dataStart = align64(16 + headerBytes.length);
   const last = table[table.length - 1];
-  const out = new Uint8Array(dataStart + last.offset + last.nbytes + 4);
-  const dv = new DataView(out.buffer);
-  out.set(new TextEncoder().encode('DFSMODEL'), 0);
-  dv.setUint32(8, 1, true);
-  dv.setUint32(12, headerBytes.length, true);
-  out.set(headerBytes, 16);
+  const data = new Uint8Array(last.offset + last.nbytes);
+  const dv = new DataView(data.buffer);
   table.forEach((t, j) => {
     const n = product(t.shape);
     const key = hash32((seed + Math.imul(0x9e3779b9, j + 1)) >>> 0);
-    const base = dataStart + t.offset;
+    const base = t.offset;
     if (t.dtype === 'i8') {
       for (let i = 0; i < n; i++) dv.setInt8(base + i, (hash32((key ^ i) >>> 0) % 255) - 127);
     } else if (t.dtype === 'f32' && t.name.endsWith(':scale')) {
@@ -54,8 +48,7 @@ export function materialize(headerBytes) {
       throw new Error(`${t.name}: synthetic ${t.dtype} not defined`);
     }
   });
-  dv.setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
-  return out;
+  return frameDfs(headerBytes, data);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
