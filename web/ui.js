@@ -2,7 +2,7 @@
 // paste), settings (threshold, heat map), status and progress, result cards, JSON export.
 import { WorkerChecker } from './client.js';
 import { createCard, relabel as relabelImage, toJson as imageJson } from './cards.js';
-import { isVideoFile, sampleFrames, createVideoCard, relabelVideo, videoJson, VIDEO_MAX_FRAMES } from './video.js';
+import { isVideoFile, sampleFrames, capturedFrames, createVideoCard, relabelVideo, videoJson, VIDEO_MAX_FRAMES } from './video.js';
 import { EVIDENCE_NOTE, bandAt } from '../dist/verdict.js';
 
 function h(tag, props = {}, ...children) {
@@ -174,9 +174,12 @@ export function mountApp(root) {
 
   // A video: frames sampled in this page (the browser decodes it), checked in the worker one by
   // one; the card fills in when the video is done, or when Cancel stops it early.
-  function addVideo(file) {
+  // captured (optional): frames read elsewhere ({frames: [{t, url}], width, height}) instead of
+  // a file to sample.
+  function addVideo(file, captured = null) {
     const entry = { kind: 'video', name: uniqueName(file.name || `video ${entries.length + 1}`), size: file.size || 0,
-      url: URL.createObjectURL(file), thumbs: new Map(), meta: null, result: null, error: null, abort: new AbortController() };
+      url: captured ? '' : URL.createObjectURL(file), captured, thumbs: new Map(), meta: null, result: null, error: null,
+      abort: new AbortController() };
     entry.card = createVideoCard(entry);
     relabel(entry.card, entry, view);
     cards.prepend(entry.card);
@@ -195,7 +198,8 @@ export function mountApp(root) {
     const doneBefore = batch.doneBytes;
     try {
       if (entry.abort.signal.aborted) throw Object.assign(new Error('cancelled before it started'), { code: 'CANCELLED' });
-      const frames = sampleFrames(entry.url, { signal: entry.abort.signal, thumbs: entry.thumbs, meta: (m) => { entry.meta = m; } });
+      const how = { signal: entry.abort.signal, thumbs: entry.thumbs, meta: (m) => { entry.meta = m; } };
+      const frames = entry.captured ? capturedFrames(entry.captured, how) : sampleFrames(entry.url, how);
       let k = 0;
       const counted = (async function* () {
         for await (const f of frames) {
@@ -330,5 +334,5 @@ export function mountApp(root) {
     pick.focus();
   });
 
-  return { addFiles, addBlob, entries, checker, view, setStatus };
+  return { addFiles, addBlob, addVideo, entries, checker, view, setStatus };
 }

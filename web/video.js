@@ -102,6 +102,29 @@ async function* sample(video, url, { fps, maxFrames, signal, thumbs, meta }) {
   }
 }
 
+/**
+ * Frames already captured elsewhere (the extension reads a streamed video where it plays):
+ * {frames: [{t, url: JPEG data URL}], width, height} -> the same {data, width, height, t} and
+ * thumbnails as sampleFrames.
+ */
+export async function* capturedFrames(captured, { signal, thumbs, meta } = {}) {
+  const { frames, width, height } = captured;
+  if (!frames?.length) throw videoError('no frames were captured');
+  // The timeline spans the captured stretch (the video may have been minutes in).
+  meta?.({ start: frames[0].t, duration: Math.max(1, frames.at(-1).t - frames[0].t), width, height, frames: frames.length });
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  for (const f of frames) {
+    if (signal?.aborted) break;
+    const bmp = await createImageBitmap(await (await fetch(f.url)).blob());
+    ctx.drawImage(bmp, 0, 0, width, height);
+    bmp.close();
+    const { data } = ctx.getImageData(0, 0, width, height);
+    if (thumbs) thumbs.set(f.t, await createImageBitmap(canvas, { resizeWidth: Math.min(width, 640), resizeQuality: 'medium' }));
+    yield { data, width, height, t: f.t };
+  }
+}
+
 /** The card of a video entry {name, result?, error?, thumbs, meta}; relabelVideo fills it. */
 export function createVideoCard(entry) {
   const frame = el('canvas', { class: 'video-frame', role: 'img', 'aria-label': `${entry.name}: a sampled frame` });
@@ -161,8 +184,9 @@ function showFrame(card, entry, t, threshold, band) {
 function timeline(card, entry, threshold, band) {
   const r = entry.result;
   const W = 600, H = 160, L = 40, R = 10, T = 10, B = 26;
+  const t0 = entry.meta?.start ?? 0;
   const dur = Math.max(entry.meta?.duration ?? r.duration, 1e-3);
-  const x = (t) => L + ((W - L - R) * t) / dur, y = (p) => T + (H - T - B) * (1 - p);
+  const x = (t) => L + ((W - L - R) * (t - t0)) / dur, y = (p) => T + (H - T - B) * (1 - p);
   const plot = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'timeline-plot', role: 'group', 'aria-label': 'Face track scores over time' });
   if (band && band[0] < band[1]) plot.append(svg('rect', { x: L, y: y(band[1]), width: W - L - R, height: y(band[0]) - y(band[1]), class: 'band' }));
   plot.append(svg('line', { x1: L, x2: W - R, y1: y(threshold), y2: y(threshold), class: 'threshold' }));
@@ -172,9 +196,9 @@ function timeline(card, entry, threshold, band) {
     plot.append(label);
   }
   const end = svg('text', { x: W - R, y: H - 6, 'text-anchor': 'end', class: 'axis' });
-  end.textContent = `${Math.round(dur * 10) / 10} s`;
+  end.textContent = `${Math.round((t0 + dur) * 10) / 10} s`;
   const start = svg('text', { x: L, y: H - 6, class: 'axis' });
-  start.textContent = '0 s';
+  start.textContent = `${Math.round(t0 * 10) / 10} s`;
   plot.append(start, end);
   for (const track of r.tracks) {
     const pts = track.frames.filter((f) => f.fake != null);

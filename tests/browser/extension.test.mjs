@@ -35,6 +35,18 @@ before(async () => {
     } else if (req.url === '/clips/moving.webm') {
       res.writeHead(200, { 'Content-Type': 'video/webm', 'Content-Length': clip.length, 'Cache-Control': 'no-store' });
       res.end(clip);
+    } else if (req.url === '/streamed') {
+      // A page that streams the clip itself (Media Source Extensions): its video has a blob: address.
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><title>stream</title><video id="v" muted playsinline></video><script>
+        const v = document.getElementById('v'), ms = new MediaSource();
+        v.src = URL.createObjectURL(ms);
+        ms.addEventListener('sourceopen', async () => {
+          const sb = ms.addSourceBuffer('video/webm; codecs="vp9"');
+          sb.addEventListener('updateend', () => { ms.endOfStream(); v.play(); }, { once: true });
+          sb.appendBuffer(await (await fetch('/clips/moving.webm')).arrayBuffer());
+        });
+      </script>`);
     } else if (req.url === '/') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end('<!doctype html><title>news</title><h1>A story</h1><img id="portrait" src="/photos/portrait.jpg" alt="portrait">');
@@ -65,7 +77,8 @@ test('the build makes an unpacked MV3 folder and a zip with the required CSP', {
   const manifest = JSON.parse(fs.readFileSync(path.join(extDir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.manifest_version, 3);
   assert.equal(manifest.version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
-  assert.deepEqual(manifest.permissions, ['contextMenus']);
+  // scripting: only to read the frames of a video the page streams itself (blob:/MSE), on a right-click.
+  assert.deepEqual(manifest.permissions, ['contextMenus', 'scripting']);
   assert.equal(manifest.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
   for (const f of [manifest.background.service_worker, 'web/extension/result.html', 'web/extension/result.js', 'web/ui.js',
     'web/cards.js', 'web/worker.js', 'dist/index.js', 'dist/deepfake-shield.mjs', 'dist/deepfake-shield.wasm',
@@ -160,12 +173,39 @@ test('right-click on a video: the result page downloads it, samples its frames a
   await result.screenshot({ path: artifact('extension-video.png'), fullPage: true });
   await result.close();
 
-  // A stream the page assembles itself (blob:) cannot be read from here: said plainly.
+  // Without a tab to read it in, a stream the page assembles itself (blob:) cannot be fetched: said plainly.
   const blobbed = context.waitForEvent('page', { timeout: 30000 });
   await sw.evaluate((info) => onMenuClick(info), { menuItemId: MENU_ID, srcUrl: `blob:${siteUrl}/1234`, pageUrl: `${siteUrl}/`, mediaType: 'video' });
   const page2 = await blobbed;
   await page2.waitForFunction(() => /Could not download the video: the page streams this video itself/.test(document.getElementById('status-text')?.textContent || ''), null, { timeout: 60000 });
   await page2.close();
+});
+
+test('right-click on a streamed video (MSE, blob:): frames are read where it plays, then checked', { skip, timeout: 180000 }, async () => {
+  const [sw] = context.serviceWorkers();
+  const site = await context.newPage();
+  await site.goto(`${siteUrl}/streamed`);
+  await site.waitForFunction(() => { const v = document.getElementById('v'); return v.currentTime > 0.2 && !v.paused; }, null, { timeout: 30000 });
+  const srcUrl = await site.evaluate(() => document.getElementById('v').src);
+  assert.match(srcUrl, /^blob:/);
+  const opened = context.waitForEvent('page', { timeout: 60000 });
+  // What Chrome passes for a right-click on the playing video: the info and its tab.
+  await sw.evaluate(async ({ info, url }) => {
+    const [tab] = await chrome.tabs.query({ url });
+    return onMenuClick(info, tab);
+  }, { info: { menuItemId: MENU_ID, srcUrl, pageUrl: `${siteUrl}/streamed`, mediaType: 'video', frameId: 0 }, url: `${siteUrl}/streamed` });
+  const result = await opened;
+  assert.ok(new URL(result.url()).searchParams.get('captured'), 'opened with captured frames');
+  await waitChecker(result);
+  await result.waitForFunction(() => { const c = document.querySelector('.card.video'); return c && !c.classList.contains('pending'); }, null, { timeout: 120000 });
+  const verdict = await result.locator('.card.video .verdict').textContent();
+  assert.match(verdict, /face track 1 scored \d/, verdict);
+  const points = await result.locator('.card.video circle.point').count();
+  assert.ok(points >= 2, `frames read as it played: ${points}`);
+  assert.match(await result.textContent('#source'), /^Video playing on 127\.0\.0\.1 .*Nothing is uploaded/);
+  await result.screenshot({ path: artifact('extension-streamed-video.png'), fullPage: true });
+  await result.close();
+  await site.close();
 });
 
 test('the menu handler ignores other menu ids and clicks without an image', { skip }, async () => {

@@ -41,5 +41,22 @@ async function checkAddress(src, page, kind) {
   else app.addBlob(nameOf(src, kind), blob);
 }
 
+// A video the page streams itself: its frames were read where it plays (background.js), and
+// are fetched from the extension's worker once.
+async function checkCaptured(id, page) {
+  const source = document.getElementById('source');
+  let where = '';
+  try { where = new URL(page).hostname; } catch { /* opaque */ }
+  source.textContent = `Video ${where ? `playing on ${where} ` : ''}checked on this device from frames read as it played. Nothing is uploaded.`;
+  const got = await chrome.runtime.sendMessage({ type: 'captured', id });
+  if (!got || got.error) {
+    await app.checker.ready.catch(() => {});
+    app.setStatus(`Could not read the video: ${got?.error || 'no answer'}; download the video if the site allows, and drop the file here`, 'error', 0);
+    return;
+  }
+  app.addVideo(new File([], `video on ${where || 'the page'}`, { type: 'video/webm' }), got);
+}
+
 const params = new URLSearchParams(location.search);
-if (params.get('src')) checkAddress(params.get('src'), params.get('page'), params.get('kind') === 'video' ? 'video' : 'image');
+if (params.get('captured')) checkCaptured(params.get('captured'), params.get('page'));
+else if (params.get('src')) checkAddress(params.get('src'), params.get('page'), params.get('kind') === 'video' ? 'video' : 'image');
