@@ -44,18 +44,21 @@ static int print_arch(double width, double depth) {
   std::printf("{\"stem\":%d,\"head\":%d,\"blocks\":[", a.stem, a.head);
   for (size_t i = 0; i < a.blocks.size(); i++) {
     const EffNetBlockCfg& b = a.blocks[i];
-    std::printf("%s[%d,%d,%d,%d,%d,%d]", i ? "," : "", b.expand, b.k, b.stride, b.cin, b.cout, b.cse);
+    std::printf("%s[%d,%d,%d,%d,%d,%d]", i ? "," : "", b.expand, b.k, b.stride, b.cin, b.cout,
+                b.cse);
   }
   std::printf("]}\n");
   return 0;
 }
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == "arch") return print_arch(std::atof(argv[2]), std::atof(argv[3]));
+  if (argc == 4 && std::string(argv[1]) == "arch")
+    return print_arch(std::atof(argv[2]), std::atof(argv[3]));
   if (argc < 4) {
-    std::fprintf(stderr,
-                 "usage: dfs_native detect MODELS_DIR FILE... | detect-raw MODELS_DIR FRAMES.u8 N H W"
-                 " | arch WIDTH DEPTH\n");
+    std::fprintf(
+        stderr,
+        "usage: dfs_native detect MODELS_DIR FILE... | detect-raw MODELS_DIR FRAMES.u8 N H W"
+        " | arch WIDTH DEPTH\n");
     return 2;
   }
   try {
