@@ -34,7 +34,8 @@ export function scoreColour(p, threshold, band) {
   return 'hsl(218 35% 42%)';
 }
 
-const LEVEL = { likely_manipulated: 'fake', inconclusive: 'unsure', no_sign: 'nosign', no_face: 'none', declared_ai: 'fake' };
+/** CSS level of each verdict (the card's colour), for image and video cards. */
+export const LEVEL = { likely_manipulated: 'fake', inconclusive: 'unsure', no_sign: 'nosign', no_face: 'none', declared_ai: 'fake' };
 
 /** Words for one face: the shared verdict text, with a CSS level. */
 export function faceVerdict(face, threshold, band) {

@@ -156,19 +156,27 @@ export function mountApp(root) {
     seenNames.set(name, k);
     return k > 1 ? `${name} (${k})` : name;
   }
+  // Shows an entry's card first in the list and, given work, queues it in the batch.
+  function addEntry(entry, card, work = null) {
+    entry.card = card;
+    relabel(card, entry, view);
+    cards.prepend(card);
+    entries.push(entry);
+    attachRemove(entry);
+    if (work) {
+      batch.total++;
+      batch.bytes += entry.size;
+      queue = queue.then(() => work(entry));
+    }
+    refreshButtons();
+    return entry;
+  }
+
   function addBlob(name, blob, bytes = null) {
     name = uniqueName(name);
     const entry = { name, blob, bytes, size: blob.size || bytes?.byteLength || 0, url: URL.createObjectURL(blob), result: null, error: null };
-    entry.card = createCard(entry);
-    relabel(entry.card, entry, view);
-    cards.prepend(entry.card);
-    entries.push(entry);
-    attachRemove(entry);
-    batch.total++;
-    batch.bytes += entry.size;
+    addEntry(entry, createCard(entry), run);
     if (batch.done === 0 && batch.total === 1) setStatus(info ? 'Checking…' : 'Waiting for the checker to load…', info ? 'busy' : 'loading', null);
-    queue = queue.then(() => run(entry));
-    refreshButtons();
     return entry;
   }
 
@@ -180,16 +188,8 @@ export function mountApp(root) {
     const entry = { kind: 'video', name: uniqueName(file.name || `video ${entries.length + 1}`), size: file.size || 0,
       url: captured ? '' : URL.createObjectURL(file), captured, thumbs: new Map(), meta: null, result: null, error: null,
       abort: new AbortController() };
-    entry.card = createVideoCard(entry);
-    relabel(entry.card, entry, view);
-    cards.prepend(entry.card);
-    entries.push(entry);
-    attachRemove(entry);
+    addEntry(entry, createVideoCard(entry), runVideo);
     entry.card.querySelector('button.cancel').addEventListener('click', () => { entry.cancelled = true; entry.abort.abort(); });
-    batch.total++;
-    batch.bytes += entry.size;
-    queue = queue.then(() => runVideo(entry));
-    refreshButtons();
     return entry;
   }
 
@@ -243,13 +243,7 @@ export function mountApp(root) {
   function addRejected(f) {
     const entry = { name: f.name || 'file', url: '', result: null,
       error: { code: 'UNSUPPORTED_FORMAT', message: `not an image or video this page can read (${f.type || 'unknown type'})` } };
-    entry.card = createCard(entry);
-    relabel(entry.card, entry, view);
-    cards.prepend(entry.card);
-    entries.push(entry);
-    attachRemove(entry);
-    refreshButtons();
-    return entry;
+    return addEntry(entry, createCard(entry));
   }
 
   function addFiles(list) {

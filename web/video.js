@@ -3,8 +3,8 @@
 // scaled so the long side is at most 1280 like the CLI's, and sent to the checker worker, which
 // links the faces into tracks (src/pipeline/video.cc). The card shows each track with its face,
 // a timeline of its scores, and the sampled frame under any point of it.
-import { verdictFor, formatScore, VERDICT_TEXT, EVIDENCE_NOTE, videoResultJson } from '../dist/verdict.js';
-import { scoreColour, el } from './cards.js';
+import { verdictFor, formatScore, VERDICT_TEXT, EVIDENCE_NOTE, videoResultJson, videoVerdictText } from '../dist/verdict.js';
+import { scoreColour, el, LEVEL } from './cards.js';
 
 export const VIDEO_FPS = 1;
 export const VIDEO_MAX_FRAMES = 64;
@@ -84,8 +84,7 @@ async function* sample(video, url, { fps, maxFrames, signal, thumbs, meta }) {
   const height = Math.max(2, Math.round((video.videoHeight * k) / 2) * 2);
   const n = Math.max(1, Math.min(maxFrames, Math.ceil(duration * fps - 1e-6)));
   meta?.({ duration, width, height, frames: n });
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
   for (let i = 0; i < n && !signal?.aborted; i++) {
     const t = i / fps;
     if (Math.abs(video.currentTime - t) > 1e-6 || i === 0) {
@@ -95,11 +94,18 @@ async function* sample(video, url, { fps, maxFrames, signal, thumbs, meta }) {
       await seeked;
       await shown;
     }
-    ctx.drawImage(video, 0, 0, width, height);
-    const { data } = ctx.getImageData(0, 0, width, height);
-    if (thumbs) thumbs.set(t, await createImageBitmap(canvas, { resizeWidth: Math.min(width, 640), resizeQuality: 'medium' }));
-    yield { data, width, height, t };
+    yield await grab(ctx, video, t, thumbs);
   }
+}
+
+// One sampled frame from `source` (a video element or a bitmap) drawn on ctx's canvas: its RGBA
+// for the checker, and a copy at most 640 px wide for the card (thumbs, by time).
+async function grab(ctx, source, t, thumbs) {
+  const { width, height } = ctx.canvas;
+  ctx.drawImage(source, 0, 0, width, height);
+  const { data } = ctx.getImageData(0, 0, width, height);
+  if (thumbs) thumbs.set(t, await createImageBitmap(ctx.canvas, { resizeWidth: Math.min(width, 640), resizeQuality: 'medium' }));
+  return { data, width, height, t };
 }
 
 /**
@@ -112,16 +118,13 @@ export async function* capturedFrames(captured, { signal, thumbs, meta } = {}) {
   if (!frames?.length) throw videoError('no frames were captured');
   // The timeline spans the captured stretch (the video may have been minutes in).
   meta?.({ start: frames[0].t, duration: Math.max(1, frames.at(-1).t - frames[0].t), width, height, frames: frames.length });
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
   for (const f of frames) {
     if (signal?.aborted) break;
     const bmp = await createImageBitmap(await (await fetch(f.url)).blob());
-    ctx.drawImage(bmp, 0, 0, width, height);
+    const frame = await grab(ctx, bmp, f.t, thumbs);
     bmp.close();
-    const { data } = ctx.getImageData(0, 0, width, height);
-    if (thumbs) thumbs.set(f.t, await createImageBitmap(canvas, { resizeWidth: Math.min(width, 640), resizeQuality: 'medium' }));
-    yield { data, width, height, t: f.t };
+    yield frame;
   }
 }
 
@@ -232,8 +235,6 @@ function trackThumb(entry, track) {
   return c;
 }
 
-const LEVEL = { likely_manipulated: 'fake', inconclusive: 'unsure', no_sign: 'nosign', no_face: 'none' };
-
 /** (Re)labels a video card for the threshold and band in view (no re-check). */
 export function relabelVideo(card, entry, view) {
   const { threshold, band } = view;
@@ -256,10 +257,7 @@ export function relabelVideo(card, entry, view) {
   const scored = r.tracks.filter((t) => t.fake != null);
   r.verdict = !r.tracks.length ? 'no_face' : verdictFor(r.fake, threshold, band);
   const worst = [...scored].sort((a, b) => b.fake - a.fake)[0];
-  const text = r.verdict === 'no_face' ? 'No face found in the sampled frames'
-    : !worst ? 'Faces found; no classifier loaded, so they are not scored'
-      : `${VERDICT_TEXT[r.verdict]}: face track ${worst.id} scored ${formatScore(worst.fake)}, most suspicious at ${worst.peak_t} s`;
-  verdict.textContent = `${text}${entry.cancelled ? ` (stopped after ${r.frames_checked} frames)` : ''}`;
+  verdict.textContent = `${videoVerdictText(r)}${entry.cancelled ? ` (stopped after ${r.frames_checked} frames)` : ''}`;
   card.className = `card video ${LEVEL[r.verdict] ?? 'none'}`;
   const list = card.querySelector('.tracks');
   list.replaceChildren();

@@ -220,12 +220,12 @@ export function videoResultJson(file, r) {
   };
 }
 
-/** Words for a video: its verdict and the most suspicious track. */
+/** Words for a video: its verdict and the most suspicious track (the page's video card). */
 export function videoVerdictText(r) {
   if (r.verdict === 'no_face') return 'No face found in the sampled frames';
   if (r.fake == null) return 'Faces found; no classifier loaded, so they are not scored';
   const worst = r.tracks.filter((t) => t.fake != null).sort((a, b) => b.fake - a.fake)[0];
-  return `${VERDICT_TEXT[r.verdict]}: face track ${worst.id} scored ${formatScore(worst.fake)} (most suspicious at ${worst.peak_t} s)`;
+  return `${VERDICT_TEXT[r.verdict]}: face track ${worst.id} scored ${formatScore(worst.fake)}, most suspicious at ${worst.peak_t} s`;
 }
 
 /** A failed image in the same JSON shape. */
