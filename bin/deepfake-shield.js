@@ -116,16 +116,13 @@ const MAX_BYTES = 200 * 1024 * 1024;  // the core's default maxBytes
  * file over the limit is refused before it is read whole.
  */
 export function readImageFile(file, maxBytes = MAX_BYTES) {
-  const st = fs.statSync(file);
-  if (!st.isFile()) {
-    throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${String(file)} is not a regular file (a device, FIFO, socket or folder)`);
-  }
-  if (st.size > maxBytes) {
-    throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `file is ${st.size} bytes, over the limit of ${maxBytes}`);
-  }
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegular(file);
   try {
-    const buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    const { size } = fs.fstatSync(fd);
+    if (size > maxBytes) {
+      throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `file is ${size} bytes, over the limit of ${maxBytes}`);
+    }
+    const buf = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1);
     let n = 0, got;
     while (n < buf.length && (got = fs.readSync(fd, buf, n, buf.length - n, null)) > 0) n += got;
     if (n > maxBytes) throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `file grew past the limit of ${maxBytes} bytes while being read`);
@@ -149,6 +146,8 @@ function errorLine(file, e) {
 // by name: any name works (not UTF-8, a leading '-', a 'concat:' or 'http:' look-alike that
 // ffmpeg would take as a protocol), and the file checked is the regular file opened here.
 const FD_INPUT = '/dev/fd/3';
+// The first line of ffmpeg's complaint, naming the input "file" rather than the descriptor.
+const firstLine = (stderr) => stderr.replaceAll(FD_INPUT, 'file').trim().split('\n')[0];
 function ffprobe(fd) {
   const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
     'stream=width,height:format=duration', '-of', 'json', FD_INPUT],
@@ -159,7 +158,7 @@ function ffprobe(fd) {
   try { info = JSON.parse(r.stdout); } catch { info = null; }
   const s = info?.streams?.[0];
   if (r.status !== 0 || !s?.width || !s?.height) {
-    throw new DeepfakeShieldError('CORRUPT_VIDEO', `not a readable video: ${(r.stderr || 'no video stream').replaceAll(FD_INPUT, 'file').trim().split('\n')[0]}`);
+    throw new DeepfakeShieldError('CORRUPT_VIDEO', `not a readable video: ${firstLine(r.stderr || 'no video stream')}`);
   }
   return { width: s.width, height: s.height, duration: Number(info.format?.duration) || null };
 }
@@ -189,17 +188,19 @@ export function* videoFrames(file, { fps = 1, maxFrames = 64 } = {}) {
   if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', 'checking videos needs ffmpeg (apt-get install ffmpeg)');
   const n = Math.floor((r.stdout?.length || 0) / frame);
   if (r.status !== 0 && n === 0) {
-    throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffmpeg could not decode it: ${String(r.stderr || r.error?.message || '').replaceAll(FD_INPUT, 'file').trim().split('\n')[0]}`);
+    throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffmpeg could not decode it: ${firstLine(String(r.stderr || r.error?.message || ''))}`);
   }
   for (let i = 0; i < n; i++) {
     yield { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + i * frame, frame), width: w, height: h, t: i / fps };
   }
 }
 
-// Opens a regular file for reading; anything else (device, FIFO, socket, folder) is refused
-// from its stat, without opening it (a FIFO's open would block).
+// Opens a regular file for reading (images and videos alike); anything else (device, FIFO,
+// socket, folder) is refused from its stat, without opening it (a FIFO's open would block).
 function openRegular(file) {
-  if (!fs.statSync(file).isFile()) throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${String(file)} is not a regular file`);
+  if (!fs.statSync(file).isFile()) {
+    throw new DeepfakeShieldError('UNSUPPORTED_FILE', `${String(file)} is not a regular file (a device, FIFO, socket or folder)`);
+  }
   return fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
 }
 
@@ -209,7 +210,6 @@ async function checkVideo(checker, file, o) {
   if (!r.frames_checked) throw new DeepfakeShieldError('CORRUPT_VIDEO', 'the video has no frames that could be decoded');
   return r;
 }
-
 
 async function checkFiles(checker, o) {
   const threshold = o.threshold ?? checker.threshold ?? 0.5;
