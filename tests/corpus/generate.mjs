@@ -261,6 +261,26 @@ export function jpeg(w, h, opt = {}) {
   return concat(parts);
 }
 export const jpegSegment = segment;
+
+/** A DHT segment whose one code is a single 0 bit, for symbol 0 (DC difference 0 / end of block). */
+export const oneCodeDht = (cls) => segment(0xc4, dhtBody(cls, 0, [1, ...Array(15).fill(0)], [0]));
+
+/** Offset of the first SOS marker (0xFFDA), and of the entropy-coded data right after its header. */
+export function sosOffset(b) {
+  return b.findIndex((v, i) => v === 0xff && b[i + 1] === 0xda);
+}
+export function scanDataOffset(b) {
+  const sos = sosOffset(b);
+  return sos < 0 ? -1 : sos + 2 + ((b[sos + 2] << 8) | b[sos + 3]);
+}
+
+/** The first `keep` bytes of a JPEG and then an end marker: a file cut short that still "ends". */
+export function cutWithEoi(b, keep) {
+  const out = new Uint8Array(keep + 2);
+  out.set(b.subarray(0, keep));
+  out.set([0xff, 0xd9], keep);
+  return out;
+}
 export const JPEG_TABLES = { DC_BITS, AC_BITS, AC_SYMBOLS };
 
 // ---- .dfs model files (src/models/FORMAT.md) ---------------------------------------------------

@@ -7,20 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { png, pngHeaderOnly, bmp, gif, jpeg, jpegSegment, dhtBody, concat } from './generate.mjs';
-
-// A JPEG cut inside its scan data, then given an end marker (stb would pad it with zeros).
-function cutWithEoi(b, keep) {
-  const out = new Uint8Array(keep + 2);
-  out.set(b.subarray(0, keep));
-  out.set([0xff, 0xd9], keep);
-  return out;
-}
+import { png, pngHeaderOnly, bmp, gif, jpeg, concat, oneCodeDht, sosOffset, cutWithEoi } from './generate.mjs';
 
 // The first scan (SOS header and data) repeated n times: n scans of work for a few KB.
 function repeatedScans(n) {
   const base = jpeg(16, 16);
-  const sos = base.findIndex((v, i) => v === 0xff && base[i + 1] === 0xda);
+  const sos = sosOffset(base);
   const scan = base.subarray(sos, base.length - 2);
   return concat([base.subarray(0, sos), ...Array(n).fill(scan), base.subarray(base.length - 2)]);
 }
@@ -72,6 +64,7 @@ export function writeHostileCorpus(dir) {
 
   // 3. Truthful decode: cut-short data is corrupt, never a silently different picture.
   const good = jpeg(64, 48);
+  // (stb would pad the missing data with zeros)
   add('truncated', 'jpeg-cut-eoi.jpg', cutWithEoi(good, good.length - 60), 'CORRUPT_IMAGE', 'JPEG cut in its scan, EOI appended');
   add('truncated', 'jpeg-cut.jpg', good.subarray(0, good.length - 60), 'CORRUPT_IMAGE', 'JPEG cut in its scan');
   const goodBmp = bmp(31, 17);
@@ -79,8 +72,7 @@ export function writeHostileCorpus(dir) {
   const goodPng = png(40, 30);
   add('truncated', 'png-no-iend.png', goodPng.subarray(0, goodPng.length - 12), 'CORRUPT_IMAGE', 'PNG without its IEND chunk');
   add('truncated', 'png-cut.png', goodPng.subarray(0, goodPng.length - 30), 'CORRUPT_IMAGE', 'PNG cut in IDAT');
-  const oneCode = (cls) => jpegSegment(0xc4, dhtBody(cls, 0, [1, ...Array(15).fill(0)], [0]));
-  const arith = Uint8Array.from(jpeg(8, 8, { dht: [oneCode(0), oneCode(1)] }));
+  const arith = Uint8Array.from(jpeg(8, 8, { dht: [oneCodeDht(0), oneCodeDht(1)] }));
   arith[arith.findIndex((v, i) => v === 0xff && arith[i + 1] === 0xc0) + 1] = 0xc9;
   add('truncated', 'arithmetic.jpg', arith, 'UNSUPPORTED_FORMAT', 'arithmetic-coded JPEG (valid, not supported)');
 

@@ -11,6 +11,7 @@ import { createChecker, DeepfakeShieldError } from '../../dist/index.js';
 import { ROOT, faceFixture } from './helpers.mjs';
 import {
   png, pngHeaderOnly, bmp, gif, jpeg, jpegSegment, dhtBody, JPEG_TABLES, parseDfs, buildDfs, fixCrc, concat,
+  oneCodeDht, scanDataOffset, cutWithEoi,
 } from '../corpus/generate.mjs';
 
 const checker = await createChecker();
@@ -99,8 +100,6 @@ test('truncated JPEG and PNG at many offsets', () => {
 });
 
 test('a JPEG cut short and given back its end marker is CORRUPT_IMAGE, not a picture padded with zeros', () => {
-  const withEoi = (b, cut) => { const t = new Uint8Array(cut + 2); t.set(b.subarray(0, cut)); t.set([0xff, 0xd9], cut); return t; };
-  const scanStart = (b) => { for (let i = 2; i < b.length - 1; i++) if (b[i] === 0xff && b[i + 1] === 0xda) return i + 2 + ((b[i + 2] << 8) | b[i + 3]); return -1; };
   const inputs = {
     'jpeg 40x24': jpeg(40, 24),
     'gray jpeg 17x9': jpeg(17, 9, { components: 1 }),
@@ -110,12 +109,12 @@ test('a JPEG cut short and given back its end marker is CORRUPT_IMAGE, not a pic
   inputs['face photo'] = FACE;
   for (const [name, full] of Object.entries(inputs)) {
     assert.equal(codeOf(() => checker.checkSync(full), name), 'OK', `${name} whole`);
-    const start = scanStart(full), end = full.length - 2;
+    const start = scanDataOffset(full), end = full.length - 2;
     let cuts = 0;
     for (let cut = start + 1; cut < end - 1; cut += Math.max(1, Math.floor((end - start) / 60))) {
       // Cutting inside the last byte's padding loses no block; every cut before it does.
       // (Cut early, a file is also too small for its declared size: refused by the size floor.)
-      assert.throws(() => checker.checkSync(withEoi(full, cut)), (e) => e.code === 'CORRUPT_IMAGE' && /cut short|fewer than any encoding/.test(e.message),
+      assert.throws(() => checker.checkSync(cutWithEoi(full, cut)), (e) => e.code === 'CORRUPT_IMAGE' && /cut short|fewer than any encoding/.test(e.message),
         `${name} cut at ${cut} of ${full.length}`);
       cuts++;
     }
@@ -125,10 +124,10 @@ test('a JPEG cut short and given back its end marker is CORRUPT_IMAGE, not a pic
   // caught too; there stb would stop quietly and return the blocks it never decoded.
   const rst = inputs['jpeg 48x40 with a restart every 2 blocks'];
   const marks = [];
-  for (let i = scanStart(rst); i < rst.length - 1; i++) if (rst[i] === 0xff && rst[i + 1] >= 0xd0 && rst[i + 1] <= 0xd7) marks.push(i);
+  for (let i = scanDataOffset(rst); i < rst.length - 1; i++) if (rst[i] === 0xff && rst[i + 1] >= 0xd0 && rst[i + 1] <= 0xd7) marks.push(i);
   assert.equal(marks.length, Math.ceil(48 / 8) * Math.ceil(40 / 8) / 2 - 1, 'one RST per interval');
   for (const at of [marks[0], marks[5], marks.at(-1)]) {
-    assert.throws(() => checker.checkSync(withEoi(rst, at)), (e) => e.code === 'CORRUPT_IMAGE', `cut at RST ${at}`);
+    assert.throws(() => checker.checkSync(cutWithEoi(rst, at)), (e) => e.code === 'CORRUPT_IMAGE', `cut at RST ${at}`);
   }
   stillWorks('JPEGs cut short');
 });
@@ -274,10 +273,8 @@ test('out of memory inside wasm is an error, and the instance keeps working', as
   // block) make each block 2 bits, so 7.9 MB of zero bytes is a complete (flat grey) image.
   const header = jpeg(8, 8, { headerW: 26000, headerH: 26000 });
   expectCodeOn(c, () => c.checkSync(header, opt), ['CORRUPT_IMAGE'], 'JPEG 26000x26000 in a few hundred bytes');
-  const oneCode = (cls) => jpegSegment(0xc4, dhtBody(cls, 0, [1, ...Array(15).fill(0)], [0]));
-  const flat = jpeg(8, 8, { headerW: 26000, headerH: 26000, dht: [oneCode(0), oneCode(1)] });
-  const sos = flat.findIndex((v, i) => v === 0xff && flat[i + 1] === 0xda);
-  const scanData = sos + 2 + ((flat[sos + 2] << 8) | flat[sos + 3]);
+  const flat = jpeg(8, 8, { headerW: 26000, headerH: 26000, dht: [oneCodeDht(0), oneCodeDht(1)] });
+  const scanData = scanDataOffset(flat);
   const blocks = 3 * Math.ceil(26000 / 8) ** 2;
   const oom = new Uint8Array(scanData + Math.ceil((2 * blocks) / 8) + 2);
   oom.set(flat.subarray(0, scanData));
