@@ -15,7 +15,7 @@ namespace dfs {
 int set_threads(int) { return 1; }
 int num_threads() { return 1; }
 namespace detail {
-void parallel_run(int n, int, int, RangeFn fn, void* ctx) { fn(ctx, 0, n); }
+void parallel_run(int n, int, int, RangeFn fn, void* ctx) { fn(ctx, 0, 0, n); }
 }  // namespace detail
 
 #else
@@ -78,7 +78,7 @@ class Pool {
     if (p >= parts_) return;
     const int b = p * chunk_;
     const int e = b + chunk_ < n_ ? b + chunk_ : n_;
-    if (b < e) fn_(ctx_, b, e);
+    if (b < e) fn_(ctx_, p, b, e);
   }
 
   void loop(int index, uint32_t seen) {

@@ -1,7 +1,7 @@
 // f32 direct KxK convolution for the network stems (few input channels): im2col chunks + GEMM.
 //
 // With cin = 3 a pixel's receptive field is only kh*kw*3 floats (27 or 75), so gathering it into a
-// small stack buffer costs a few percent of the multiply work and lets the stem reuse the GEMM
+// small scratch buffer costs a few percent of the multiply work and lets the stem reuse the GEMM
 // micro-kernel, whose inner loop runs over output-channel vectors as the packing wants. The
 // packed layout is therefore exactly f32_gemm_pack of the HWIO weights viewed as [kh*kw*cin][cout].
 #include <algorithm>
@@ -15,8 +15,11 @@
 namespace dfs {
 
 namespace {
-// Stack budget for one im2col chunk (24 KiB): well inside L1 together with a weight panel.
+// Budget for one im2col chunk (24 KiB): well inside L1 together with a weight panel.
 constexpr int kIm2colFloats = kConvMaxTaps;
+
+// Output pixels gathered per chunk (a chunk is chunk_pixels(K) * K floats).
+int chunk_pixels(int K) { return std::max(1, kIm2colFloats / K); }
 
 using namespace simd;
 
@@ -51,20 +54,29 @@ void f32_conv_pack(int kh, int kw, int cin, int cout, const float* w_hwio, const
   f32_gemm_pack(kh * kw * cin, cout, w_hwio, bias, packed);
 }
 
+size_t f32_conv_scratch_size(int kh, int kw, int cin) {
+  const int K = kh * kw * cin;
+  if (K < 1 || K > kConvMaxTaps) return 0;
+  return size_t(kMaxParts) * size_t(chunk_pixels(K)) * size_t(K);
+}
+
 void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride, int pad_top,
-              int pad_left, Act act, const Tensor& out) {
+              int pad_left, Act act, const Tensor& out, float* scratch) {
   const int cin = in.c, cout = out.c;
   const int K = kh * kw * cin;
-  // Checked in every build (an assert vanishes under NDEBUG): a larger receptive field would
-  // overrun the stack buffer below. Loaders refuse such models first; this is the backstop.
-  DFS_CHECK(K >= 1 && K <= kIm2colFloats && stride >= 1 && pad_top >= 0 && pad_left >= 0,
-            "f32_conv: kh*kw*cin outside 1.." + std::to_string(kIm2colFloats));
-  const int chunk = std::max(1, kIm2colFloats / K);
+  // Checked in every build (an assert vanishes under NDEBUG). Loaders refuse such models and
+  // plan the scratch first; this is the backstop against a caller that did not.
+  DFS_CHECK(K >= 1 && K <= kConvMaxTaps && stride >= 1 && pad_top >= 0 && pad_left >= 0,
+            "f32_conv: kh*kw*cin outside 1.." + std::to_string(kConvMaxTaps));
+  DFS_CHECK(scratch != nullptr, "f32_conv: no scratch (f32_conv_scratch_size floats)");
+  const int chunk = chunk_pixels(K);
+  const size_t part_floats = size_t(chunk) * size_t(K);
   const int npix = out.h * out.w;
   const size_t run = size_t(kw) * cin;  // one kernel row of a pixel whose taps are all inside
-  // Threads take whole chunks of output pixels, each with its own im2col buffer on its stack.
-  parallel_for(npix, chunk, int64_t(npix) * K * cout, kMinMacsPerThread, [&](int pb, int pe) {
-    float buf[kIm2colFloats];
+  // Threads take whole chunks of output pixels; each running range im2cols into its own slice of
+  // the caller's scratch (part < kMaxParts, so the slices fit the planned size).
+  auto gather_and_multiply = [&](int part, int pb, int pe) {
+    float* buf = scratch + size_t(part) * part_floats;
     for (int p0 = pb; p0 < pe; p0 += chunk) {
       const int rows = std::min(chunk, pe - p0);
       for (int r = 0; r < rows; r++) {
@@ -94,7 +106,8 @@ void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride,
       detail::f32_gemm_rows(rows, K, cout, buf, size_t(K), packed, act,
                             out.data + size_t(p0) * cout, size_t(cout));
     }
-  });
+  };
+  parallel_for_parts(npix, chunk, int64_t(npix) * K * cout, kMinMacsPerThread, gather_and_multiply);
 }
 
 }  // namespace dfs

@@ -22,11 +22,14 @@ void f32_conv_ref(const Tensor& in, const float* w_hwio, const float* bias, int 
 size_t f32_conv_packed_size(int kh, int kw, int cin, int cout);
 void f32_conv_pack(int kh, int kw, int cin, int cout, const float* w_hwio, const float* bias,
                    float* packed);
-// Contract: kh * kw * cin <= kConvMaxTaps (one output pixel's receptive field fits the im2col
+// Contract: kh * kw * cin <= kConvMaxTaps (one output pixel's receptive field fits one im2col
 // chunk). Model loaders check it (BAD_MODEL with the op index); f32_conv re-checks and throws.
+// `scratch`: f32_conv_scratch_size(kh, kw, cin) floats the caller planned at load (the model's
+// arena), im2col chunks for every range that may run at once; 0 when the contract is broken.
 constexpr int kConvMaxTaps = 6144;
+size_t f32_conv_scratch_size(int kh, int kw, int cin);
 void f32_conv(const Tensor& in, const float* packed, int kh, int kw, int stride, int pad_top,
-              int pad_left, Act act, const Tensor& out);
+              int pad_left, Act act, const Tensor& out, float* scratch);
 
 // ---- Depthwise KxK convolution, K in {3,5}, stride in {1,2} ----
 // w_hwc: canonical [kh][kw][c]; bias[c]. in.c == out.c.
@@ -87,8 +90,9 @@ struct DenseWeights {
 };
 struct KernelTable {
   bool reference;  // conv/gemm/gemm_add read DenseWeights::w and ::b (else ::packed)
+  // scratch: f32_conv_scratch_size floats (the reference kernel needs none and ignores it)
   void (*conv)(const Tensor& in, const DenseWeights& wt, int kh, int kw, int stride, int pad_top,
-               int pad_left, Act act, const Tensor& out);
+               int pad_left, Act act, const Tensor& out, float* scratch);
   void (*gemm)(int M, int K, int N, const float* a, const DenseWeights& wt, Act act, float* c);
   void (*gemm_add)(int M, int K, int N, const float* a, const DenseWeights& wt, const float* r,
                    int rc, Act act, float* c);

@@ -56,7 +56,7 @@ DFS_INLINE void with_act(Act a, F&& f) {
 // Column panel width of the packed GEMM weights (two vectors).
 constexpr int kGemmNR = 8;
 
-// GEMM over M rows with explicit row strides (the im2col conv feeds it a stack buffer).
+// GEMM over M rows with explicit row strides (the im2col conv feeds it chunks of its scratch).
 // packed is f32_gemm_pack's layout.
 // r (row stride ldr, rc <= N valid channels, the rest zero) is added before act when not null.
 void f32_gemm_rows(int M, int K, int N, const float* a, size_t lda, const float* packed, Act act,

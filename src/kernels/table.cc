@@ -8,9 +8,8 @@ namespace {
 const KernelTable kReference = {
     true,
     [](const Tensor& in, const DenseWeights& wt, int kh, int kw, int stride, int pad_top,
-       int pad_left, Act act, const Tensor& out) {
-      f32_conv_ref(in, wt.w, wt.b, kh, kw, stride, pad_top, pad_left, act, out);
-    },
+       int pad_left, Act act, const Tensor& out,
+       float*) { f32_conv_ref(in, wt.w, wt.b, kh, kw, stride, pad_top, pad_left, act, out); },
     [](int M, int K, int N, const float* a, const DenseWeights& wt, Act act, float* c) {
       f32_gemm_ref(M, K, N, a, wt.w, wt.b, act, c);
     },
@@ -27,8 +26,9 @@ const KernelTable kReference = {
 const KernelTable kOptimized = {
     false,
     [](const Tensor& in, const DenseWeights& wt, int kh, int kw, int stride, int pad_top,
-       int pad_left, Act act,
-       const Tensor& out) { f32_conv(in, wt.packed, kh, kw, stride, pad_top, pad_left, act, out); },
+       int pad_left, Act act, const Tensor& out, float* scratch) {
+      f32_conv(in, wt.packed, kh, kw, stride, pad_top, pad_left, act, out, scratch);
+    },
     [](int M, int K, int N, const float* a, const DenseWeights& wt, Act act, float* c) {
       f32_gemm(M, K, N, a, wt.packed, act, c);
     },

@@ -8,12 +8,16 @@
 
 namespace dfs {
 
-static Act parse_act(const std::string& s) {
+static Act parse_act(const std::string& s, const std::string& where) {
   if (s == "none") return Act::kNone;
   if (s == "relu") return Act::kRelu;
   if (s == "relu6") return Act::kRelu6;
-  fail(Code::kBadModel, "blazeface: unknown activation '" + s + "'");
+  fail(Code::kBadModel, where + ": unknown activation '" + s + "'");
 }
+
+// The largest activation a graph may declare (floats): 64 MiB, 40x the biggest of either shipped
+// detector (128 x 128 x 24), so a header cannot make the arena plan ask for gigabytes.
+constexpr int64_t kMaxActivationFloats = int64_t(1) << 24;
 
 BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
     : header_(wf.header()), k_(&kernel_table(reference)) {
@@ -33,6 +37,10 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
     if (s.size() != 3 || s[0] <= 0 || s[1] <= 0 || s[2] <= 0 || s[0] > 4096 || s[1] > 4096 ||
         s[2] > 4096)
       fail(Code::kBadModel, "blazeface: bad shape for tensor '" + kv.first + "'");
+    if (int64_t(s[0]) * s[1] * s[2] > kMaxActivationFloats)
+      fail(Code::kBadModel, "blazeface: tensor '" + kv.first + "' has " +
+                                std::to_string(int64_t(s[0]) * s[1] * s[2]) +
+                                " floats, over the limit " + std::to_string(kMaxActivationFloats));
     ids[kv.first] = int(slots_.size());
     slots_.push_back({kv.first, s[0], s[1], s[2]});
   }
@@ -68,7 +76,7 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
       fail(Code::kBadModel, where + ": reads a tensor before it is produced");
     if (produced[op.out]) fail(Code::kBadModel, where + ": writes a tensor twice");
     const Slot &a = slots_[op.in0], &o = slots_[op.out];
-    if (j.has("act")) op.act = parse_act(j["act"].str());
+    if (j.has("act")) op.act = parse_act(j["act"].str(), where);
     if (kind == "conv" || kind == "conv1x1" || kind == "dwconv") {
       op.k = j["k"].integer();
       op.stride = j["stride"].integer();
@@ -86,27 +94,34 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
       };
       if (!fits(a.h, op.pad_top, o.h) || !fits(a.w, op.pad_left, o.w))
         fail(Code::kBadModel, where + ": output size inconsistent with input");
-      const std::string &wn = j["w"].str(), &bn = j["b"].str();
-      op.b = wf.get(bn, {o.c});
+      // Every limit of the op's kernel first (so the error names the op, not a weight), then
+      // the weights its shape implies.
       if (kind == "dwconv") {
         op.kind = OpKind::kDwConv;
         if (a.c != o.c || (op.k != 3 && op.k != 5))
-          fail(Code::kBadModel, where + ": bad depthwise");
-        op.w = wf.get(wn, {op.k, op.k, o.c});
+          fail(Code::kBadModel, where + ": bad depthwise (k must be 3 or 5, channels kept)");
       } else if (kind == "conv1x1") {
         op.kind = OpKind::kConv1x1;
         if (op.k != 1 || op.stride != 1 || a.h != o.h || a.w != o.w)
           fail(Code::kBadModel, where + ": 1x1 conv must keep the size");
-        op.w = wf.get(wn, {1, 1, a.c, o.c});
-        prepare_gemm(reference, a.c, o.c, op.w, op.b, op.packed);
       } else {
         op.kind = OpKind::kConv;
         if (int64_t(op.k) * op.k * a.c > kConvMaxTaps)
           fail(Code::kBadModel, where + ": conv receptive field k*k*cin = " +
                                     std::to_string(int64_t(op.k) * op.k * a.c) +
                                     " exceeds the kernel limit " + std::to_string(kConvMaxTaps));
+      }
+      const std::string &wn = j["w"].str(), &bn = j["b"].str();
+      op.b = wf.get(bn, {o.c});
+      if (op.kind == OpKind::kDwConv) {
+        op.w = wf.get(wn, {op.k, op.k, o.c});
+      } else if (op.kind == OpKind::kConv1x1) {
+        op.w = wf.get(wn, {1, 1, a.c, o.c});
+        prepare_gemm(reference, a.c, o.c, op.w, op.b, op.packed);
+      } else {
         op.w = wf.get(wn, {op.k, op.k, a.c, o.c});
         prepare_conv(reference, op.k, op.k, a.c, o.c, op.w, op.b, op.packed);
+        conv_scratch_ = std::max(conv_scratch_, f32_conv_scratch_size(op.k, op.k, a.c));
       }
     } else if (kind == "add") {
       const Slot& b = slots_[op.in1];
@@ -215,6 +230,9 @@ BlazeFace::BlazeFace(const WeightsFile& wf, bool reference)
     arena_.ensure(off + need);
     placed.push_back(id);
   }
+  // The KxK convs' im2col scratch after every activation (it lives only inside one op).
+  scratch_off_ = arena_.floats();
+  arena_.ensure(scratch_off_ + conv_scratch_);
   arena_.commit();
 }
 
@@ -229,7 +247,7 @@ void BlazeFace::forward(const Probe* probe) {
     switch (op.kind) {
       case OpKind::kConv:
         k_->conv(in, dense_view(op.w, op.b, op.packed), op.k, op.k, op.stride, op.pad_top,
-                 op.pad_left, op.act, out);
+                 op.pad_left, op.act, out, arena_.at(scratch_off_));
         break;
       case OpKind::kConv1x1:
         k_->gemm(in.h * in.w, in.c, out.c, in.data, dense_view(op.w, op.b, op.packed), op.act,

@@ -61,6 +61,7 @@ class BlazeFace {
   std::vector<int> score_ids_, box_ids_;
   std::vector<float> scores_, boxes_;
   Arena arena_;
+  size_t conv_scratch_ = 0, scratch_off_ = 0;  // floats of conv scratch, at this arena offset
   const KernelTable* k_;
 };
 

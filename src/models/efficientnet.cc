@@ -97,7 +97,10 @@ EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_t
     fail(Code::kBadModel, "efficientnet: unknown variant '" + a["variant"].str() + "'");
   if (!(width >= 0.1 && width <= 4 && depth >= 0.1 && depth <= 4))
     fail(Code::kBadModel, "efficientnet: width/depth multipliers out of range");
-  arch_ = efficientnet_arch(width, depth, a.has("head") ? a["head"].integer() : 1280);
+  const int head = a.has("head") ? a["head"].integer() : 1280;
+  if (head < 8 || head > 4096)
+    fail(Code::kBadModel, "efficientnet: arch.head out of range 8..4096");
+  arch_ = efficientnet_arch(width, depth, head);
   const std::string pad = a.has("padding") ? a["padding"].str() : "symmetric";
   if (pad != "symmetric" && pad != "same")
     fail(Code::kBadModel, "efficientnet: padding must be symmetric or same");
@@ -168,11 +171,13 @@ EfficientNet::EfficientNet(const WeightsFile& wf, bool reference) : k_(&kernel_t
     has_kind_ = true;
   }
   input_.resize(size_t(in_h_) * in_w_ * 3);
-  // Two ping-pong activation buffers plus the expanded and depthwise buffers: allocated once.
+  // Two ping-pong activation buffers, the expanded and depthwise buffers and the stem's scratch:
+  // allocated once.
   buf_[0] = aligned_floats(max_act);
   buf_[1] = aligned_floats(max_act);
   buf_[2] = aligned_floats(std::max(max_exp, max_act));
   buf_[3] = aligned_floats(std::max(max_exp, max_act));
+  buf_[4] = aligned_floats(std::max<size_t>(f32_conv_scratch_size(3, 3, 3), 16));  // stem im2col
   pool_.resize(max_c);
   se1_.resize(max_c);
   se2_.resize(max_c);
@@ -182,7 +187,7 @@ float EfficientNet::forward(const Probe* probe) {
   Tensor in{input_.data(), in_h_, in_w_, 3};
   Tensor x{buf_[0].get(), stem_h_, stem_w_, arch_.stem};  // [H/2, W/2, stem]
   k_->conv(in, dense_view(stem_.w, stem_.b, stem_.packed), 3, 3, 2, stem_pad_, stem_pad_,
-           Act::kSwish, x);
+           Act::kSwish, x, buf_[4].get());
   if (probe) (*probe)("stem", x);
   int cur = 0;
   for (size_t i = 0; i < blocks_.size(); i++) {

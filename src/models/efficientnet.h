@@ -66,7 +66,7 @@ class EfficientNet {
   int stem_pad_ = 0, stem_h_ = 0, stem_w_ = 0;
   std::vector<Block> blocks_;
   std::vector<float> input_, pool_, se1_, se2_, att_map_;
-  AlignedBuf buf_[4];
+  AlignedBuf buf_[5];
   int att_h_ = 0, att_w_ = 0;
   const KernelTable* k_;
 };

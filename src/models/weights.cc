@@ -130,10 +130,13 @@ const WeightsFile::Entry& WeightsFile::find(const std::string& name) const {
 FloatArray WeightsFile::get(const std::string& name, const std::vector<int>& shape) const {
   const Entry& e = find(name);
   if (e.shape != shape) {
-    std::string want, got;
-    for (int d : shape) want += std::to_string(d) + ",";
-    for (int d : e.shape) got += std::to_string(d) + ",";
-    fail(Code::kBadModel, "tensor '" + name + "' has shape [" + got + "], expected [" + want + "]");
+    auto dims = [](const std::vector<int>& v) {
+      std::string s;
+      for (size_t i = 0; i < v.size(); i++) s += (i ? "," : "") + std::to_string(v[i]);
+      return "[" + s + "]";
+    };
+    fail(Code::kBadModel,
+         "tensor '" + name + "' has shape " + dims(e.shape) + ", expected " + dims(shape));
   }
   size_t n = 1;
   for (int d : shape) n *= size_t(d);

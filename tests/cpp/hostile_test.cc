@@ -15,7 +15,10 @@
 
 #include "../fuzz/fuzz_targets.h"
 #include "core/crc32.h"
+#include "core/json.h"
 #include "core/status.h"
+#include "models/blazeface.h"
+#include "models/efficientnet.h"
 #include "models/weights.h"
 #include "pipeline/checker.h"
 #include "test_util.h"
@@ -567,6 +570,49 @@ TEST(Hostile, ConvPastTheKernelLimitIsBadModel) {
       },
       "conv2d_15.w");
   expect_still_works("conv past the kernel limit");
+}
+
+// Every kernel limit of every op kind, from the list the wasm test reads too
+// (tests/fixtures/model_limits.json): BAD_MODEL naming the op at load, in the reference and the
+// optimized kernel tables alike, and the checker already loaded is untouched.
+TEST(Hostile, EachKernelLimitIsBadModelAtLoad) {
+  const Bytes list = dfs_test::read_file(dfs_test::repo_path("tests/fixtures/model_limits.json"));
+  const dfs::Json cases =
+      dfs::Json::parse(reinterpret_cast<const char*>(list.data()), list.size())["cases"];
+  ASSERT_GE(cases.size(), 20u);
+  std::map<std::string, int> per_model;
+  for (size_t i = 0; i < cases.size(); i++) {
+    const dfs::Json& c = cases[i];
+    const std::string& model = c["model"].str();
+    const Bytes good = dfs_test::read_file(dfs_test::repo_path("models/" + model + ".dfs"));
+    const Bytes bad = edit_header(good, c["find"].str(), c["replace"].str());
+    ASSERT_NE(bad, good) << c["limit"].str() << ": the edit found nothing to change";
+    for (bool reference : {false, true}) {
+      SCOPED_TRACE(c["limit"].str() + (reference ? " (reference kernels)" : ""));
+      dfs_test::expect_bad_model(
+          [&] {
+            const auto wf = dfs::WeightsFile::parse(bad.data(), bad.size());
+            if (wf.kind() == "efficientnet")
+              dfs::EfficientNet net(wf, reference);
+            else
+              dfs::BlazeFace net(wf, reference);
+          },
+          c["expect"].str());
+    }
+    {  // and through the product's entry point
+      SCOPED_TRACE(c["limit"].str() + " (Checker::load_model)");
+      dfs_test::expect_bad_model(
+          [&] {
+            dfs::Checker ck;
+            ck.load_model(bad.data(), bad.size());
+          },
+          c["expect"].str());
+    }
+    per_model[model]++;
+  }
+  EXPECT_GE(per_model["blazeface_short"] + per_model["blazeface_full"], 15);
+  EXPECT_GE(per_model["classifier"], 8);
+  expect_still_works("each kernel limit");
 }
 
 TEST(Hostile, RandomModelMutationsNeverCrash) {

@@ -277,11 +277,17 @@ inline void conv_case(Report& r, Rng& rng, int H, int W, int cin, int cout, int 
   Guarded packed(f32_conv_packed_size(k, k, cin, cout));
   f32_conv_pack(k, k, cin, cout, w.data(), bias, packed.data());
   Guarded got(want.size());
-  f32_conv(in, packed.data(), k, k, s, pt, pl, act, Tensor{got.data(), OH, OW, cout});
+  Guarded scratch(f32_conv_scratch_size(k, k, cin));  // exactly what a loader plans
+  f32_conv(in, packed.data(), k, k, s, pt, pl, act, Tensor{got.data(), OH, OW, cout},
+           scratch.data());
   const std::string ctx = fmt("conv %dx%dx%d->%d k=%d s=%d pad=(%d,%d) out=%dx%d act=%s bias=%d", H,
                               W, cin, cout, k, s, pt, pl, OH, OW, act_name(act), int(with_bias));
   if (!packed.guards_intact()) {
     r.check(ctx + " (pack)", packed, {}, 0.f);
+    return;
+  }
+  if (!scratch.guards_intact()) {
+    r.check(ctx + " (scratch)", scratch, {}, 0.f);
     return;
   }
   r.check(ctx, got, want, kTol);

@@ -2,6 +2,7 @@
 // kernel_sweeps.h so that tests/wasm/kernel_check.cc runs the very same cases under simd128).
 #include <gtest/gtest.h>
 
+#include "core/parallel.h"
 #include "core/status.h"
 #include "kernel_sweeps.h"
 #include "simd/simd.h"
@@ -20,22 +21,64 @@ TEST(KernelSweep, Gavgpool) { EXPECT_EQ(sweep_gavgpool(), ""); }
 TEST(KernelSweep, ScaleChannels) { EXPECT_EQ(sweep_scale_channels(), ""); }
 TEST(KernelSweep, Act) { EXPECT_EQ(sweep_act(), ""); }
 
-// Past the tap limit f32_conv refuses (in release builds too) instead of overrunning its stack
-// buffer; loaders refuse such models before this (Hostile.ConvPastTheKernelLimitIsBadModel).
+// Past the tap limit f32_conv refuses (in release builds too), and without planned scratch;
+// loaders refuse such models before this (Hostile.ConvPastTheKernelLimitIsBadModel).
 TEST(KernelContract, ConvPastTheTapLimitThrows) {
   for (int cin : {683, 4096}) {  // 3x3 taps: 6147 and 36864 > kConvMaxTaps
     std::vector<float> in(size_t(4) * 4 * cin, 0.5f), w(size_t(9) * cin * 2, 0.01f), out(32);
     std::vector<float> packed(f32_conv_packed_size(3, 3, cin, 2));
     f32_conv_pack(3, 3, cin, 2, w.data(), nullptr, packed.data());
+    EXPECT_EQ(f32_conv_scratch_size(3, 3, cin), 0u);
+    std::vector<float> scratch(size_t(9) * cin);  // even with room, the contract holds
     try {
       f32_conv(Tensor{in.data(), 4, 4, cin}, packed.data(), 3, 3, 1, 1, 1, Act::kNone,
-               Tensor{out.data(), 4, 4, 2});
+               Tensor{out.data(), 4, 4, 2}, scratch.data());
       ADD_FAILURE() << "f32_conv accepted " << 9 * cin << " taps";
     } catch (const dfs::Error& e) {
       EXPECT_EQ(e.code, dfs::Code::kInternal);
       EXPECT_NE(e.message.find("f32_conv"), std::string::npos) << e.message;
     }
   }
+  std::vector<float> in(size_t(4) * 4 * 3, 0.5f), w(size_t(27) * 2, 0.01f), out(32);
+  std::vector<float> packed(f32_conv_packed_size(3, 3, 3, 2));
+  f32_conv_pack(3, 3, 3, 2, w.data(), nullptr, packed.data());
+  try {
+    f32_conv(Tensor{in.data(), 4, 4, 3}, packed.data(), 3, 3, 1, 1, 1, Act::kNone,
+             Tensor{out.data(), 4, 4, 2}, nullptr);
+    ADD_FAILURE() << "f32_conv ran without scratch";
+  } catch (const dfs::Error& e) {
+    EXPECT_NE(e.message.find("scratch"), std::string::npos) << e.message;
+  }
+}
+
+// The scratch a loader plans covers every range a threaded call may run at once: at the most
+// threads, each part's im2col chunk stays inside f32_conv_scratch_size (ASan and the guard check
+// this; the result must match one thread's).
+TEST(KernelContract, ConvScratchCoversEveryPart) {
+  const int H = 96, W = 96, cin = 3, cout = 24;
+  std::vector<float> x(size_t(H) * W * cin), w(size_t(27) * cout), b(cout);
+  for (size_t i = 0; i < x.size(); i++) x[i] = float(int(i % 17) - 8) / 8.f;
+  for (size_t i = 0; i < w.size(); i++) w[i] = float(int(i % 13) - 6) / 40.f;
+  std::vector<float> packed(f32_conv_packed_size(3, 3, cin, cout));
+  f32_conv_pack(3, 3, cin, cout, w.data(), b.data(), packed.data());
+  const size_t need = f32_conv_scratch_size(3, 3, cin);
+  ASSERT_GE(need, size_t(kMaxParts) * 27);
+  std::vector<std::vector<float>> outs;
+  for (int threads : {1, kMaxThreads}) {
+    const int got_threads = set_threads(threads);
+    const float kSentinel = -7.25f;
+    // Room for every part's chunk whatever `need` says, so a short plan shows as a write past it.
+    std::vector<float> scratch(size_t(kMaxParts) * 6144 + need + 64, kSentinel);
+    std::vector<float> out(size_t(48) * 48 * cout);
+    f32_conv(Tensor{x.data(), H, W, cin}, packed.data(), 3, 3, 2, 0, 0, Act::kSwish,
+             Tensor{out.data(), 48, 48, cout}, scratch.data());
+    for (size_t i = need; i < scratch.size(); i++)
+      ASSERT_EQ(scratch[i], kSentinel)
+          << "threads " << got_threads << " wrote past scratch at " << i;
+    outs.push_back(out);
+  }
+  set_threads(1);
+  EXPECT_EQ(outs[0], outs[1]);
 }
 
 // The checker itself must be able to fail: a wrong value, a store past the end and a NaN are all

@@ -115,8 +115,9 @@ TEST(Parallel, KernelsBitIdenticalAcrossThreadCounts) {
         }
       const int oh = (s.h + 1) / 2, ow = (s.w + 1) / 2;
       std::vector<float> o(size_t(oh) * ow * s.cout);
-      f32_conv(in, stem_packed.data(), 3, 3, 2, 0, 0, Act::kSwish,
-               Tensor{o.data(), oh, ow, s.cout});
+      std::vector<float> scratch(f32_conv_scratch_size(3, 3, s.cin));
+      f32_conv(in, stem_packed.data(), 3, 3, 2, 0, 0, Act::kSwish, Tensor{o.data(), oh, ow, s.cout},
+               scratch.data());
       outs.push_back(o);
       return outs;
     };

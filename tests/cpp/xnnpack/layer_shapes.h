@@ -114,6 +114,7 @@ class OursLayer {
     if (l.op == Op::kConv) {
       packed_.resize(f32_conv_packed_size(l.k, l.k, l.cin, l.cout));
       f32_conv_pack(l.k, l.k, l.cin, l.cout, w, b, packed_.data());
+      scratch_.resize(f32_conv_scratch_size(l.k, l.k, l.cin));
     } else if (l.op == Op::kGemm) {
       packed_.resize(f32_gemm_packed_size(l.cin, l.cout));
       f32_gemm_pack(l.cin, l.cout, w, b, packed_.data());
@@ -124,7 +125,8 @@ class OursLayer {
     const Tensor out{y, l_.out_h(), l_.out_w(), l_.cout};
     switch (l_.op) {
       case Op::kConv:
-        f32_conv(in, packed_.data(), l_.k, l_.k, l_.stride, l_.pad_top, l_.pad_left, l_.act, out);
+        f32_conv(in, packed_.data(), l_.k, l_.k, l_.stride, l_.pad_top, l_.pad_left, l_.act, out,
+                 scratch_.data());
         break;
       case Op::kDw:
         f32_dwconv(in, w_, b_, l_.k, l_.stride, l_.pad_top, l_.pad_left, l_.act, out);
@@ -138,6 +140,7 @@ class OursLayer {
   const float* w_;
   const float* b_;
   std::vector<float> packed_;
+  mutable std::vector<float> scratch_;  // the conv's im2col chunks (run() is const)
 };
 
 }  // namespace dfs::xnn
