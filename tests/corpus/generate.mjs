@@ -350,6 +350,17 @@ function writeSeeds(outDir) {
     fs.writeFileSync(path.join(outDir, 'weights', path.basename(rel, '.dfs') + '.dfsj'),
       compactDfs(m.header, m.data.length));
   }
+  // The crafted models one edit past each kernel limit (tests/fixtures/model_limits.json): seeds
+  // next to the loader's boundaries, where a mutation or two crosses back and forth.
+  const { cases } = JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/model_limits.json'), 'utf8'));
+  cases.forEach((c, i) => {
+    const m = parseDfs(new Uint8Array(fs.readFileSync(path.join(root, `models/${c.model}.dfs`))));
+    const at = m.json.indexOf(c.find);
+    if (at < 0) return;
+    const json = m.json.slice(0, at) + c.replace + m.json.slice(at + c.find.length);
+    fs.writeFileSync(path.join(outDir, 'weights', `limit_${String(i).padStart(2, '0')}_${c.model}.dfsj`),
+      compactDfs(json, m.data.length));
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
