@@ -31,8 +31,8 @@ def load():
     return train_state.load(OUT) or {"runs": {}}
 
 
-def run_one(kind, minutes, init, threads):
-    tag = f"loo-{kind}"
+def run_one(kind, minutes, init, threads, extra=(), recipe=""):
+    tag = f"loo-{kind}" + (f"-{recipe}" if recipe else "")
     side = os.path.join(data.CACHE, tag)
     for f in ("last.pt", "best.pt", "state.json"):  # each run is a fresh start from init
         if os.path.exists(os.path.join(side, f)):
@@ -42,6 +42,7 @@ def run_one(kind, minutes, init, threads):
            "--max-fpr", "0.05", "--lr", "6e-4"]
     if kind != "none":
         cmd += ["--holdout", kind]
+    cmd += list(extra)
     log_path = os.path.join(data.CACHE, f"{tag}.log")
     t0 = time.time()
     with open(log_path, "w") as log:
@@ -52,6 +53,7 @@ def run_one(kind, minutes, init, threads):
                                                          "kind_", "fpr_by"))}
     return {"minutes": minutes, "wall_minutes": round((time.time() - t0) / 60, 1),
             "images": m.get("images"), "init": os.path.basename(init), "metrics": keep,
+            "train_args": list(extra),
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
@@ -82,20 +84,36 @@ def baseline(init):
 
 
 def table(res):
-    """Markdown: per held-out kind, AUC before (init model) and after a run that never saw it."""
-    runs = res["runs"]
+    """Markdown: per held-out kind, AUC before (init model) and after a run that never saw it,
+    one column per recipe ("runs": the sixth cycle's recipe; "recipes": later ones)."""
+    recipes = [("sixth cycle", res["runs"])] + list(res.get("recipes", {}).items())
     base = res.get("baseline", {})
-    lines = ["| held-out family | n fakes (all its crops) | AUC, DFDC-only model | AUC, trained "
-             "without it | minutes | its DFDC val AUC |", "|---|---:|---:|---:|---:|---:|"]
+    head = "| held-out family | n fakes (all its crops) | AUC, DFDC-only model |"
+    rule = "|---|---:|---:|"
+    for name, _ in recipes:
+        head += f" AUC without it: {name} | its DFDC val AUC |"
+        rule += "---:|---:|"
+    lines = [head, rule]
     for k in data.FAKE_KINDS:
-        r = runs.get(k)
-        if not r:
+        cells, n = [], ""
+        for _, runs in recipes:
+            r = runs.get(k)
+            if not r:
+                cells += ["", ""]
+                continue
+            m = r["metrics"]
+            n = m.get("heldout_n", n)
+            cells += [f"{m[f'heldout_{k}_auc']:.3f}", f"{m['dfdc_auc']:.3f}"]
+        if not any(cells):
             continue
-        m = r["metrics"]
         b = base.get(k)
-        lines.append(f"| {k} | {m.get('heldout_n', '')} | "
-                     f"{'' if b is None else f'{b:.3f}'} | "
-                     f"{m[f'heldout_{k}_auc']:.3f} | {r['minutes']} | {m['dfdc_auc']:.3f} |")
+        lines.append(f"| {k} | {n} | {'' if b is None else f'{b:.3f}'} | " + " | ".join(cells) + " |")
+    for name, runs in recipes:
+        r = next((r for r in runs.values() if r["minutes"]), None)
+        if r:
+            lines.append("")
+            lines.append(f"{name}: {r['minutes']} minutes per run, train.py args "
+                         f"{' '.join(r.get('train_args', [])) or '(defaults)'}")
     return "\n".join(lines)
 
 
@@ -107,6 +125,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--redo", action="store_true", help="run kinds already in loo.json again")
     ap.add_argument("--table", action="store_true")
+    ap.add_argument("--recipe", default="",
+                    help="name of a later recipe: results go to loo.json's recipes[NAME], "
+                         "checkpoints to cache/loo-KIND-NAME (default: the sixth cycle's, runs)")
+    ap.add_argument("--train-args", default="",
+                    help="extra train.py arguments of that recipe, e.g. \"--sbi 0.3\"")
     ap.add_argument("--baseline", action="store_true",
                     help="measure the init model on every crop of each kind (the before column)")
     a = ap.parse_args()
@@ -121,13 +144,15 @@ def main():
         return 0
     if not os.path.exists(a.init):
         sys.exit(f"{a.init} missing: git show <rev>:models/classifier.dfs > {a.init}")
+    runs = res.setdefault("recipes", {}).setdefault(a.recipe, {}) if a.recipe else res["runs"]
     for kind in a.kinds:
-        if kind in res["runs"] and not a.redo:
+        if kind in runs and not a.redo:
             continue
-        print(time.strftime("%H:%M:%S"), "leave out", kind, flush=True)
-        res["runs"][kind] = run_one(kind, 0 if kind == "none" else a.minutes, a.init, a.threads)
+        print(time.strftime("%H:%M:%S"), "leave out", kind, a.recipe, flush=True)
+        runs[kind] = run_one(kind, 0 if kind == "none" else a.minutes, a.init, a.threads,
+                             a.train_args.split(), a.recipe)
         train_state.save(res, OUT)
-        print(json.dumps(res["runs"][kind]["metrics"]), flush=True)
+        print(json.dumps(runs[kind]["metrics"]), flush=True)
     print(table(res))
     return 0
 
