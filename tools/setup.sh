@@ -28,10 +28,13 @@ if ((${#filtered[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}"
 fi
 
-# npm dependencies: only when package-lock changed since the last install.
+# npm dependencies, exactly as locked: only when package-lock changed since the last install.
+# (package.json pins cbor-extract, a dependency of @trustnxt/c2pa-ts's cbor-x, to 2.2.2: 2.2.3
+# asks for per-platform packages of 2.2.3 that the registry does not have, so npm left them out
+# of the lock and `npm ci` refused it.)
 if [[ -f package.json ]]; then
   if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-    npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+    npm ci --no-audit --no-fund
   fi
 fi
 echo "setup: ok"
