@@ -132,12 +132,12 @@ def face_crop(img, out, rng, side=(0.9, 1.45), dx=(-0.08, 0.08), dy=(-0.02, 0.14
                        s * rng.uniform(*side), out, method)
 
 
-def center_crop(img, out):
-    """Validation framing: the product's median crop, cut by the engine's own resampling
-    (crop.py: area cells, mirrored border; parity-tested against the engine within 1/255),
-    rounded to 8 bits for the validation cache."""
+def center_crop(img, out, side_mult=PRODUCT_SIDE):
+    """Validation framing: the product's median crop (side_mult stored-crop sides; others for
+    tta_check.py), cut by the engine's own resampling (crop.py: area cells, mirrored border;
+    parity-tested against the engine within 1/255), rounded to 8 bits for the validation cache."""
     s = img.shape[0]
-    side = s * PRODUCT_SIDE
+    side = s * side_mult
     a = crop.resample_region(img, s * 0.5 - side / 2, s * (0.5 + PRODUCT_DY) - side / 2, side, side,
                              out, out, mirror=True)
     return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8))

@@ -43,12 +43,12 @@ def cache_size_for(n):
     return int(math.ceil(n * 1.25 / 8) * 8)
 
 
-def val_tensor(crops, idx, n):
+def val_tensor(crops, idx, n, side_mult=data.PRODUCT_SIDE):
     """Validation input, built once as uint8 NCHW: the product's median framing
     (data.center_crop), no degradation."""
     out = np.empty((len(idx), 3, n, n), dtype=np.uint8)
     for k, i in enumerate(idx):
-        out[k] = np.asarray(data.center_crop(np.asarray(crops[i]), n)).transpose(2, 0, 1)
+        out[k] = np.asarray(data.center_crop(np.asarray(crops[i]), n, side_mult)).transpose(2, 0, 1)
     return out
 
 

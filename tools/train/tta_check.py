@@ -15,28 +15,13 @@ import sys
 
 import numpy as np
 import torch
-from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import crop  # noqa: E402
 import data  # noqa: E402
 import dfs_io  # noqa: E402
 import metrics  # noqa: E402
-from train import cache_size_for, predict  # noqa: E402
-
-
-def framed(crops, idx, n, side_mult, dy=data.PRODUCT_DY):
-    """uint8 NCHW of crops[idx] cut like data.center_crop at side_mult stored-crop sides."""
-    out = np.empty((len(idx), 3, n, n), dtype=np.uint8)
-    for k, i in enumerate(idx):
-        img = np.asarray(crops[i])
-        s = img.shape[0]
-        side = s * side_mult
-        a = crop.resample_region(img, s * 0.5 - side / 2, s * (0.5 + dy) - side / 2, side, side,
-                                 n, n, mirror=True)
-        out[k] = np.asarray(Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8))).transpose(2, 0, 1)
-    return out
+from train import cache_size_for, predict, val_tensor  # noqa: E402
 
 
 def report(z, y, src, kind):
@@ -75,7 +60,7 @@ def main():
 
     zs, out = [], {"n": int(len(idx)), "sides": a.sides, "per_side": {}}
     for s in a.sides:
-        z = predict(model, framed(crops, idx, n, s), tta="flip")
+        z = predict(model, val_tensor(crops, idx, n, s), tta="flip")
         zs.append(z)
         out["per_side"][f"{s:.3f}"] = report(z, y, src, kind)
         print(f"side {s:.3f}", json.dumps(out["per_side"][f"{s:.3f}"]), flush=True)
