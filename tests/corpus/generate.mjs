@@ -352,15 +352,28 @@ function writeSeeds(outDir) {
   }
   // The crafted models one edit past each kernel limit (tests/fixtures/model_limits.json): seeds
   // next to the loader's boundaries, where a mutation or two crosses back and forth.
-  const { cases } = JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/model_limits.json'), 'utf8'));
-  cases.forEach((c, i) => {
-    const m = parseDfs(new Uint8Array(fs.readFileSync(path.join(root, `models/${c.model}.dfs`))));
-    const at = m.json.indexOf(c.find);
-    if (at < 0) return;
-    const json = m.json.slice(0, at) + c.replace + m.json.slice(at + c.find.length);
+  modelLimitCases(root).forEach((c, i) => {
+    const m = limitCaseModel(root, c);
+    if (!m) return;
     fs.writeFileSync(path.join(outDir, 'weights', `limit_${String(i).padStart(2, '0')}_${c.model}.dfsj`),
-      compactDfs(json, m.data.length));
+      compactDfs(m.json, m.data.length));
   });
+}
+
+/** The crafted-model list shared by the native and wasm limit tests and the fuzz seeds. */
+export function modelLimitCases(root) {
+  return JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/model_limits.json'), 'utf8')).cases;
+}
+
+/**
+ * One case of that list applied to its shipped model: the header text with the first `find`
+ * replaced, and the model's data; null when `find` is not in the header.
+ */
+export function limitCaseModel(root, c) {
+  const m = parseDfs(new Uint8Array(fs.readFileSync(path.join(root, `models/${c.model}.dfs`))));
+  const at = m.json.indexOf(c.find);
+  if (at < 0) return null;
+  return { json: m.json.slice(0, at) + c.replace + m.json.slice(at + c.find.length), data: m.data };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

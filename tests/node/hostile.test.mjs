@@ -11,7 +11,7 @@ import { createChecker, DeepfakeShieldError } from '../../dist/index.js';
 import { ROOT, faceFixture } from './helpers.mjs';
 import {
   png, pngHeaderOnly, bmp, gif, jpeg, jpegSegment, dhtBody, JPEG_TABLES, parseDfs, buildDfs, fixCrc, concat,
-  oneCodeDht, scanDataOffset, cutWithEoi,
+  oneCodeDht, scanDataOffset, cutWithEoi, modelLimitCases, limitCaseModel,
 } from '../corpus/generate.mjs';
 
 const checker = await createChecker();
@@ -372,19 +372,16 @@ test('lying model files are BAD_MODEL (checksums recomputed so the offset/size c
 // The same list of crafted models as the native test (tests/fixtures/model_limits.json): every
 // kernel limit of every op kind is BAD_MODEL at load in the wasm module too, naming the op.
 test('each kernel limit is BAD_MODEL at load, naming the op (shared list with the native test)', async () => {
-  const { cases } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/fixtures/model_limits.json'), 'utf8'));
+  const cases = modelLimitCases(ROOT);
   assert.ok(cases.length >= 20);
   const role = { blazeface_short: 'detectorShort', blazeface_full: 'detectorFull', classifier: 'classifier' };
-  const files = {};
+  const detector = new Uint8Array(fs.readFileSync(path.join(ROOT, 'models/blazeface_short.dfs')));
   for (const c of cases) {
-    files[c.model] ??= new Uint8Array(fs.readFileSync(path.join(ROOT, `models/${c.model}.dfs`)));
-    const m = parseDfs(files[c.model]);
-    const at = m.json.indexOf(c.find);
-    assert.ok(at >= 0, `${c.limit}: the edit found nothing to change`);
-    const json = m.json.slice(0, at) + c.replace + m.json.slice(at + c.find.length);
+    const m = limitCaseModel(ROOT, c);
+    assert.ok(m, `${c.limit}: the edit found nothing to change`);
     const models = { detectorShort: null, detectorFull: null, classifier: null };
-    models[role[c.model]] = buildDfs(json, m.data);
-    if (c.model === 'classifier') models.detectorShort = files.blazeface_short ??= new Uint8Array(fs.readFileSync(path.join(ROOT, 'models/blazeface_short.dfs')));
+    if (c.model === 'classifier') models.detectorShort = detector;
+    models[role[c.model]] = buildDfs(m.json, m.data);
     await assert.rejects(createChecker({ models }), (e) => {
       assert.ok(e instanceof DeepfakeShieldError, `${c.limit}: ${e.message}`);
       assert.equal(e.code, 'BAD_MODEL', c.limit);
