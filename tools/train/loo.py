@@ -57,29 +57,71 @@ def run_one(kind, minutes, init, threads, extra=(), recipe=""):
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def baseline(init):
-    """The init model (never saw faces-mixed) on every crop of each fake kind against the pooled
-    faces-mixed validation reals: the same measurement as a run's held-out AUC, in PyTorch at
-    the validation framing with flip TTA."""
+def score_kinds(model, n_in, kinds, min_reals=20):
+    """A model on every crop of each fake kind in kinds against the pooled faces-mixed
+    validation reals (PyTorch, validation framing, flip TTA), and against each real source
+    (generator) with at least min_reals of them: which reals a held-out family is confused with.
+    Returns {kind: {"auc": pooled AUC, "n": fakes, "by_source": {source: [AUC, n reals]}}}."""
     import numpy as np
-    import torch
 
-    import dfs_io
     import metrics
     from train import cache_size_for, predict, val_tensor
-    torch.set_num_threads(2)
-    model, header = dfs_io.load_dfs_into_model(init)
-    n_in = header["input"]["height"]
     rows = data.read_mixed_manifest()
     val = data.mixed_val_groups(rows)
     crops = data.build_mixed_cache(rows, cache_size_for(n_in))
-    kinds = np.array([r["kind"] for r in rows])
-    reals = np.array([r["kind"] == "real" and r["source_group"] in val for r in rows])
-    z_real = predict(model, val_tensor(crops, np.flatnonzero(reals), n_in))
+    kind = np.array([r["kind"] for r in rows])
+    gen = np.array([r["generator"] for r in rows])
+    reals = np.flatnonzero((kind == "real") & np.array([r["source_group"] in val for r in rows]))
+    z_real = predict(model, val_tensor(crops, reals, n_in))
+
+    def auc(z, zr):
+        return metrics.auc(np.r_[z, zr], np.r_[np.ones(len(z)), np.zeros(len(zr))])
+
     out = {}
-    for k in data.FAKE_KINDS:
-        z = predict(model, val_tensor(crops, np.flatnonzero(kinds == k), n_in))
-        out[k] = metrics.auc(np.r_[z, z_real], np.r_[np.ones(len(z)), np.zeros(len(z_real))])
+    for k in kinds:
+        z = predict(model, val_tensor(crops, np.flatnonzero(kind == k), n_in))
+        by = {}
+        for g in sorted(set(gen[reals])):
+            sel = gen[reals] == g
+            if sel.sum() >= min_reals:
+                by[g] = [round(auc(z, z_real[sel]), 4), int(sel.sum())]
+        out[k] = {"auc": auc(z, z_real), "n": int(len(z)), "by_source": by}
+    return out
+
+
+def baseline(init):
+    """The init model (never saw faces-mixed) on every crop of each fake kind: the same
+    measurement as a run's held-out AUC (the before column), with its per-source split."""
+    import torch
+
+    import dfs_io
+    torch.set_num_threads(2)
+    model, header = dfs_io.load_dfs_into_model(init)
+    return score_kinds(model, header["input"]["height"], data.FAKE_KINDS)
+
+
+def by_source(res, threads):
+    """Each leave-one-out run's final model (best.pt of its side run: with --eval-every 1e9 the
+    one evaluation is the final one) scored again on its held-out kind, split by real source."""
+    import torch
+
+    from effnet_model import EffNetClassifier
+    torch.set_num_threads(threads)
+    out = {}
+    for name, runs in [("runs", res["runs"])] + list(res.get("recipes", {}).items()):
+        for k in data.FAKE_KINDS:
+            if k not in runs:
+                continue
+            tag = f"loo-{k}" + ("" if name == "runs" else f"-{name}")
+            path = os.path.join(data.CACHE, tag, "best.pt")
+            if not os.path.exists(path):
+                print(f"{path} missing: skipped", flush=True)
+                continue
+            ck = torch.load(path, map_location="cpu")
+            model = EffNetClassifier(ck["arch"])
+            model.load_state_dict(ck["model"])
+            out.setdefault(name, {})[k] = score_kinds(model, ck["input"], [k])[k]
+            print(name, k, json.dumps(out[name][k]), flush=True)
     return out
 
 
@@ -106,7 +148,7 @@ def table(res):
             cells += [f"{m[f'heldout_{k}_auc']:.3f}", f"{m['dfdc_auc']:.3f}"]
         if not any(cells):
             continue
-        b = base.get(k)
+        b = base.get(k, {}).get("auc")
         lines.append(f"| {k} | {n} | {'' if b is None else f'{b:.3f}'} | " + " | ".join(cells) + " |")
     for name, runs in recipes:
         r = next((r for r in runs.values() if r["minutes"]), None)
@@ -114,6 +156,28 @@ def table(res):
             lines.append("")
             lines.append(f"{name}: {r['minutes']} minutes per run, train.py args "
                          f"{' '.join(r.get('train_args', [])) or '(defaults)'}")
+    return "\n".join(lines)
+
+
+def source_table(res):
+    """Markdown: each held-out family's AUC against each real source (n >= 20 validation reals),
+    for the DFDC-only model and each recipe's run that never saw the family."""
+    names = {"runs": "sixth cycle"}
+    rows = [(name, {k: v for k, v in r.items() if isinstance(v, dict) and "by_source" in v})
+            for name, r in [("DFDC-only model", res.get("baseline", {}))] + [
+                (f"without it, {names.get(n, n)} recipe", r)
+                for n, r in res.get("by_source", {}).items()]]
+    srcs = sorted({s for _, r in rows for v in r.values() for s in v.get("by_source", {})})
+    n_of = {s: n for _, r in rows for v in r.values() for s, (_, n) in v.get("by_source", {}).items()}
+    lines = ["| held-out family | model | all reals | " + " | ".join(
+        f"{s} ({n_of[s]})" for s in srcs) + " |", "|---|---|---:|" + "---:|" * len(srcs)]
+    for k in data.FAKE_KINDS:
+        for name, r in rows:
+            v = r.get(k)
+            if v:
+                lines.append(f"| {k} | {name} | {v['auc']:.3f} | " + " | ".join(
+                    f"{v['by_source'][s][0]:.3f}" if s in v["by_source"] else "" for s in srcs)
+                    + " |")
     return "\n".join(lines)
 
 
@@ -132,8 +196,15 @@ def main():
                     help="extra train.py arguments of that recipe, e.g. \"--sbi 0.3\"")
     ap.add_argument("--baseline", action="store_true",
                     help="measure the init model on every crop of each kind (the before column)")
+    ap.add_argument("--by-source", action="store_true",
+                    help="score each run's final model on its held-out kind against each real "
+                         "source (loo.json by_source)")
     a = ap.parse_args()
     res = load()
+    if a.by_source:
+        res["by_source"] = by_source(res, a.threads)
+        train_state.save(res, OUT)
+        return 0
     if a.baseline:
         res["baseline"] = baseline(a.init)
         train_state.save(res, OUT)
@@ -141,6 +212,9 @@ def main():
         return 0
     if a.table:
         print(table(res))
+        if res.get("by_source"):
+            print()
+            print(source_table(res))
         return 0
     if not os.path.exists(a.init):
         sys.exit(f"{a.init} missing: git show <rev>:models/classifier.dfs > {a.init}")

@@ -15,6 +15,7 @@ import torch
 import calibrate_product
 import data
 import dfs_io
+import loo
 import metrics
 from effnet_model import EffNetClassifier, make_arch, stage_block_ranges
 
@@ -255,6 +256,23 @@ class BandTest(unittest.TestCase):
         self.assertIn("auc_gan", rep)
         lo, hi = rep["inconclusive"]
         self.assertTrue(0 < lo <= thr <= hi < 1)
+
+
+class LooTest(unittest.TestCase):
+    def test_source_table_has_a_row_per_model_and_a_column_per_source(self):
+        res = {"baseline": {"gan": {"auc": 0.47, "n": 9, "by_source": {"ffhq": [0.42, 301],
+                                                                       "unsplash": [0.5, 87]}}},
+               "by_source": {"runs": {"gan": {"auc": 0.4, "n": 9, "by_source": {
+                   "unsplash": [0.298, 87]}}}}}
+        lines = loo.source_table(res).splitlines()
+        self.assertEqual(lines[0], "| held-out family | model | all reals | ffhq (301) | "
+                                   "unsplash (87) |")
+        self.assertEqual(lines[2], "| gan | DFDC-only model | 0.470 | 0.420 | 0.500 |")
+        self.assertEqual(lines[3], "| gan | without it, sixth cycle recipe | 0.400 |  | 0.298 |")
+        self.assertEqual(len(lines), 4)
+        # a model whose held-out kind lacks the split (an old baseline) gets no row
+        res["baseline"]["gan"] = 0.47
+        self.assertEqual(len(loo.source_table(res).splitlines()), 3)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,9 @@ def main():
                     help="continue from cache/last.pt, else from models/classifier.dfs")
     ap.add_argument("--width", type=float, default=0.5)
     ap.add_argument("--depth", type=float, default=0.5)
-    ap.add_argument("--input", type=int, default=128)
+    ap.add_argument("--input", type=int, default=0,
+                    help="input side (128 fresh); with --resume a different side fine-tunes the "
+                         "same weights at that size (convolutions and the pooled head take any)")
     ap.add_argument("--attention", default="stage3", help="stage3 | none | block index")
     ap.add_argument("--lr", type=float, default=None, help="peak lr (2e-3 fresh, 1e-3 resume)")
     ap.add_argument("--wd", type=float, default=0.02)
@@ -206,10 +208,13 @@ def main():
         state = (train_state.load() if not args.tag else None) or state
         log(f"resumed from {src} (folded BN; re-normalising on training batches)")
     else:
-        arch, n_in = make_arch(args.width, args.depth, args.attention), args.input
+        arch, n_in = make_arch(args.width, args.depth, args.attention), args.input or 128
         if kind_head:
             arch["kind_head"] = True
         model = EffNetClassifier(arch)
+    if args.resume and args.input and args.input != n_in:
+        log(f"input {n_in} -> {args.input}: the same weights, fine-tuned at the new size")
+        n_in = args.input
     crops = data.build_cache(rows, cache_size_for(n_in), log=log)
     if mixed_rows:
         crops = data.Pools(crops, data.build_mixed_cache(mixed_rows, cache_size_for(n_in),
@@ -286,7 +291,8 @@ def main():
             args.tta, data.PRODUCT_SIDE, select_name):
         # The best so far was measured another way (TTA or framing): measure it again this way,
         # so that "improved" compares like with like (best.pt when it is there, else the weights
-        # resumed from).
+        # resumed from). A best at another input size is not re-measured: it is what the product
+        # gives at its own size, the bar a model at the new size has to beat.
         ref = model
         if os.path.exists(BEST):
             ref = EffNetClassifier(arch)
@@ -345,7 +351,7 @@ def main():
     def checkpoint_and_eval():
         t0 = time.time()
         m = measure(model)
-        m.update({"tta": args.tta, "val_side": data.PRODUCT_SIDE, "epoch": state["epoch"], "steps": state["steps"], "images": state["images"],
+        m.update({"tta": args.tta, "val_side": data.PRODUCT_SIDE, "input": n_in, "epoch": state["epoch"], "steps": state["steps"], "images": state["images"],
                   "train_minutes": round(state["train_seconds"] / 60, 1),
                   "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                   "eval_seconds": round(time.time() - t0, 1)})
