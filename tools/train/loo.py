@@ -181,6 +181,11 @@ def source_table(res):
     return "\n".join(lines)
 
 
+def tables(res):
+    """Both tables, as MODELS.md has them: the per-run one and, once measured, the per-source one."""
+    return table(res) + (f"\n\n{source_table(res)}" if res.get("by_source") else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, default=14)
@@ -211,10 +216,7 @@ def main():
         print(json.dumps(res["baseline"]))
         return 0
     if a.table:
-        print(table(res))
-        if res.get("by_source"):
-            print()
-            print(source_table(res))
+        print(tables(res))
         return 0
     if not os.path.exists(a.init):
         sys.exit(f"{a.init} missing: git show <rev>:models/classifier.dfs > {a.init}")

@@ -3,7 +3,7 @@
 every number there comes from a file a command wrote:
 
   tools/train/product_report.json   calibrate_product.py --write (wasm pipeline, validation)
-  tools/train/loo.json              loo.py (leave-one-family-out runs + --baseline)
+  tools/train/loo.json              loo.py (leave-one-family-out runs, --baseline, --by-source)
   tools/train/state.json            train.py (every validation)
   tools/train/testdata_eval.json    eval on each ../shared/testdata folder (this script, --eval)
   tools/train/stability_report.json stability.py before/after
@@ -68,7 +68,7 @@ def main():
         run_testdata_eval()
     with open(calibrate_product.REPORT) as f:
         print(calibrate_product.tables(json.load(f)), "\n")
-    print(loo.table(loo.load()), "\n")
+    print(loo.tables(loo.load()), "\n")
     with open(os.path.join(HERE, "state.json")) as f:
         print(history_table.mixed_table(json.load(f)["history"]), "\n")
     if os.path.exists(EVAL_OUT):
