@@ -4,6 +4,7 @@ every number there comes from a file a command wrote:
 
   tools/train/product_report.json   calibrate_product.py --write (wasm pipeline, validation)
   tools/train/loo.json              loo.py (leave-one-family-out runs, --baseline, --by-source)
+  tools/train/paired_report.json    paired_check.py --write (fakes vs reals of the same source)
   tools/train/state.json            train.py (every validation)
   tools/train/testdata_eval.json    eval on each ../shared/testdata folder (this script, --eval)
   tools/train/stability_report.json stability.py before/after
@@ -21,6 +22,8 @@ import calibrate_product  # noqa: E402
 import data  # noqa: E402
 import history_table  # noqa: E402
 import loo  # noqa: E402
+import paired_check  # noqa: E402
+import train_state  # noqa: E402
 
 TESTDATA = os.path.join(data.REPO, "..", "shared", "testdata")
 EVAL_OUT = os.path.join(HERE, "testdata_eval.json")
@@ -69,6 +72,8 @@ def main():
     with open(calibrate_product.REPORT) as f:
         print(calibrate_product.tables(json.load(f)), "\n")
     print(loo.tables(loo.load()), "\n")
+    if os.path.exists(paired_check.OUT):
+        print(paired_check.table(train_state.load(paired_check.OUT)), "\n")
     with open(os.path.join(HERE, "state.json")) as f:
         print(history_table.mixed_table(json.load(f)["history"]), "\n")
     if os.path.exists(EVAL_OUT):

@@ -17,6 +17,7 @@ import data
 import dfs_io
 import loo
 import metrics
+import paired_check
 from effnet_model import EffNetClassifier, make_arch, stage_block_ranges
 
 
@@ -273,6 +274,35 @@ class LooTest(unittest.TestCase):
         # a model whose held-out kind lacks the split (an old baseline) gets no row
         res["baseline"]["gan"] = 0.47
         self.assertEqual(len(loo.source_table(res).splitlines()), 3)
+
+
+class PairedCheckTest(unittest.TestCase):
+    def test_a_score_that_only_knows_the_source_is_chance_inside_it(self):
+        rng = np.random.default_rng(3)
+        rows, score = [], []
+        for repo, kind, n, level in (("a", "real", 300, 0.0), ("a", "swap", 300, 0.0),
+                                     ("b", "real", 300, 0.0), ("c", "gan", 300, 1.0),
+                                     ("c", "real", 300, 1.0)):
+            for _ in range(n):
+                rows.append({"source_repo": repo, "kind": kind})
+                score.append(level + rng.normal(0, 0.1))
+        score = np.array(score)
+        rep = paired_check.paired_aucs(rows, score, np.ones(len(rows), bool))
+        # pooled: the gan repo's level makes gan look separable from the pooled reals
+        self.assertGreater(rep["pooled"]["gan"][0], 0.7)
+        self.assertEqual(rep["pooled"]["gan"][1:], [300, 900])
+        # inside each repo the score is noise
+        self.assertAlmostEqual(rep["c"]["gan"][0], 0.5, delta=0.08)
+        self.assertAlmostEqual(rep["a"]["swap"][0], 0.5, delta=0.08)
+        self.assertNotIn("b", rep)  # reals only
+        use = np.array([r["source_repo"] != "c" for r in rows])
+        self.assertNotIn("gan", paired_check.paired_aucs(rows, score, use)["pooled"])
+
+    def test_sharpness_grows_with_detail(self):
+        rng = np.random.default_rng(4)
+        flat = np.full((160, 160, 3), 128, np.uint8)
+        noisy = np.clip(128 + rng.normal(0, 20, (160, 160, 3)), 0, 255).astype(np.uint8)
+        self.assertLess(paired_check.sharpness(flat), paired_check.sharpness(noisy))
 
 
 if __name__ == "__main__":
