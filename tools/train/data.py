@@ -179,17 +179,23 @@ def degrade(im, rng, p=1.0):
     return im
 
 
-def self_blend(img, rng):
+def self_blend(img, rng, lowres_p=0.0):
     """A self-blended pseudo-fake (after Shiohara & Yamasaki, CVPR 2022) from one real crop.
 
     A colour/sharpness-shifted, slightly rescaled and shifted copy of the face is pasted back
     through a soft mask, leaving the blending boundary and statistic mismatch that face swaps
     leave. We have no landmarks: the mask is a jittered ellipse around the (centred) face.
+    lowres_p: the chance that the copy is instead rendered at 0.3-0.6 of the crop's side and
+    scaled back up, a face softer than its surroundings, as swap models that generate the face
+    at 128 px (inswapper) leave it. At 0 the random stream is the one before this option.
     """
     s = img.shape[0]
     src = color_jitter(img.astype(np.float32), rng, strength=0.6)
     src_im = Image.fromarray(np.clip(src, 0, 255).astype(np.uint8))
-    if rng.random() < 0.5:
+    if lowres_p > 0 and rng.random() < lowres_p:
+        k = max(8, int(round(s * rng.uniform(0.3, 0.6))))
+        src_im = src_im.resize((k, k), Image.BILINEAR).resize((s, s), Image.BILINEAR)
+    elif rng.random() < 0.5:
         src_im = src_im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)) if rng.random()
                                < 0.5 else ImageFilter.SHARPEN)
     z = rng.uniform(0.95, 1.05)
@@ -227,9 +233,9 @@ class TrainSet:
     kinds (optional, int8 per row, see kind_target) adds the second output's target to each
     sample: -1 for reals (ignored by the loss), 0 for self-blends."""
 
-    def __init__(self, crops, items, input_size, seed, kinds=None):
+    def __init__(self, crops, items, input_size, seed, kinds=None, sbi_lowres=0.0):
         self.crops, self.items, self.n, self.seed = crops, items, input_size, seed
-        self.kinds = kinds
+        self.kinds, self.sbi_lowres = kinds, sbi_lowres
         self.epoch = 0
 
     def __len__(self):
@@ -240,7 +246,7 @@ class TrainSet:
         rng = np.random.default_rng((self.seed, self.epoch, j))
         img = np.asarray(self.crops[i])
         if kind == 2:
-            img = self_blend(img, rng)
+            img = self_blend(img, rng, self.sbi_lowres)
         im = face_crop(img, self.n, rng)
         im = degrade(im, rng)
         if self.kinds is not None:
