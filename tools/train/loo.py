@@ -61,10 +61,14 @@ def score_kinds(model, n_in, kinds, min_reals=20):
     """A model on every crop of each fake kind in kinds against the pooled faces-mixed
     validation reals (PyTorch, validation framing, flip TTA), and against each real source
     (generator) with at least min_reals of them: which reals a held-out family is confused with.
-    Returns {kind: {"auc": pooled AUC, "n": fakes, "by_source": {source: [AUC, n reals]}}}."""
+    "paired": the same fakes against the validation reals of their own source repository
+    (paired_check.paired_aucs), where the repository holds both labels.
+    Returns {kind: {"auc": pooled AUC, "n": fakes, "by_source": {source: [AUC, n reals]},
+    "paired": {repo: [AUC, n fakes, n reals]}}}."""
     import numpy as np
 
     import metrics
+    import paired_check
     from train import cache_size_for, predict, val_tensor
     rows = data.read_mixed_manifest()
     val = data.mixed_val_groups(rows)
@@ -79,13 +83,19 @@ def score_kinds(model, n_in, kinds, min_reals=20):
 
     out = {}
     for k in kinds:
-        z = predict(model, val_tensor(crops, np.flatnonzero(kind == k), n_in))
+        fk = np.flatnonzero(kind == k)
+        z = predict(model, val_tensor(crops, fk, n_in))
         by = {}
         for g in sorted(set(gen[reals])):
             sel = gen[reals] == g
             if sel.sum() >= min_reals:
                 by[g] = [round(auc(z, z_real[sel]), 4), int(sel.sum())]
-        out[k] = {"auc": auc(z, z_real), "n": int(len(z)), "by_source": by}
+        score, use = np.zeros(len(rows)), np.zeros(len(rows), bool)
+        score[reals], score[fk], use[reals], use[fk] = z_real, z, True, True
+        paired = paired_check.paired_aucs(rows, score, use)
+        paired.pop("pooled")
+        out[k] = {"auc": auc(z, z_real), "n": int(len(z)), "by_source": by,
+                  "paired": {rp: v[k] for rp, v in paired.items()}}
     return out
 
 
@@ -181,9 +191,33 @@ def source_table(res):
     return "\n".join(lines)
 
 
+def paired_table(res):
+    """Markdown: each held-out family against the reals of its own source repositories (the
+    ones that hold both labels), per model, beside the pooled AUC."""
+    names = {"runs": "sixth cycle"}
+    rows = [("DFDC-only model", res.get("baseline", {}))] + [
+        (f"without it, {names.get(n, n)} recipe", r) for n, r in res.get("by_source", {}).items()]
+    lines = ["| held-out family | model | all reals | against its own source's reals: AUC "
+             "(n fakes / reals) |", "|---|---|---:|---|"]
+    for k in data.FAKE_KINDS:
+        for name, r in rows:
+            v = r.get(k)
+            if isinstance(v, dict) and "paired" in v:
+                cells = "; ".join(f"{rp.split('/')[0]} {a:.3f} ({nf}/{nr})"
+                                  for rp, (a, nf, nr) in sorted(v["paired"].items()))
+                lines.append(f"| {k} | {name} | {v['auc']:.3f} | {cells} |")
+    return "\n".join(lines)
+
+
 def tables(res):
-    """Both tables, as MODELS.md has them: the per-run one and, once measured, the per-source one."""
-    return table(res) + (f"\n\n{source_table(res)}" if res.get("by_source") else "")
+    """The tables as MODELS.md has them: the per-run one and, once measured, the per-source and
+    the within-source ones."""
+    out = table(res)
+    if res.get("by_source"):
+        out += f"\n\n{source_table(res)}"
+        if any("paired" in v for r in res["by_source"].values() for v in r.values()):
+            out += f"\n\n{paired_table(res)}"
+    return out
 
 
 def main():

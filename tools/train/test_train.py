@@ -285,6 +285,12 @@ class LooTest(unittest.TestCase):
         self.assertEqual(lines[2], "| gan | DFDC-only model | 0.470 | 0.420 | 0.500 |")
         self.assertEqual(lines[3], "| gan | without it, sixth cycle recipe | 0.400 |  | 0.298 |")
         self.assertEqual(len(lines), 4)
+        self.assertNotIn("own source", loo.tables(res))  # no paired split measured yet
+        res["by_source"]["runs"]["gan"]["paired"] = {"b/x": [0.61, 808, 176], "a/y": [0.5, 7, 9]}
+        self.assertEqual(loo.paired_table(res).splitlines()[2],
+                         "| gan | without it, sixth cycle recipe | 0.400 | a 0.500 (7/9); b 0.610 "
+                         "(808/176) |")
+        self.assertIn(loo.paired_table(res), loo.tables(res))
         # a model whose held-out kind lacks the split (an old baseline) gets no row
         res["baseline"]["gan"] = 0.47
         self.assertEqual(len(loo.source_table(res).splitlines()), 3)
