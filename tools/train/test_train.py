@@ -275,7 +275,7 @@ class BandTest(unittest.TestCase):
 
 class LooTest(unittest.TestCase):
     def test_source_table_has_a_row_per_model_and_a_column_per_source(self):
-        res = {"baseline": {"gan": {"auc": 0.47, "n": 9, "by_source": {"ffhq": [0.42, 301],
+        res = {"runs": {}, "baseline": {"gan": {"auc": 0.47, "n": 9, "by_source": {"ffhq": [0.42, 301],
                                                                        "unsplash": [0.5, 87]}}},
                "by_source": {"runs": {"gan": {"auc": 0.4, "n": 9, "by_source": {
                    "unsplash": [0.298, 87]}}}}}
