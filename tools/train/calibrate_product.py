@@ -40,7 +40,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tools", "pt"))
 
+import data  # noqa: E402
 import metrics  # noqa: E402
+import paired_check  # noqa: E402
 import train_state  # noqa: E402
 from dfs_format import _NP_DTYPE, encode_dfs, parse_dfs  # noqa: E402
 
@@ -94,10 +96,11 @@ def band_edges(p, y, thr, precision=0.8):
     return float(min(max(lo, 1e-4), thr)), float(max(min(hi, 1 - 1e-4), thr))
 
 
-def calibrate_sources(rows, temperature, max_fpr, min_reals=20):
+def calibrate_sources(rows, temperature, max_fpr, min_reals=20, repos=None):
     """Temperature on every scored face; the threshold that keeps each real source with at
     least min_reals scored reals (and the pooled smaller ones) at FPR <= max_fpr; the band;
-    and the per-source / per-kind report."""
+    and the per-source / per-kind report. repos ({file: source repository} of faces-mixed)
+    adds "paired": each kind against the reals of its own repository (paired_check)."""
     scored = [r for r in rows if r[2] is not None]
     y = np.array([r[1] for r in scored], dtype=np.int64)
     src = np.array([r[3] for r in scored], dtype=object)
@@ -133,6 +136,11 @@ def calibrate_sources(rows, temperature, max_fpr, min_reals=20):
             rep[f"n_{k}"] = int(sel.sum())
     rep["fpr_by_real_source"] = {s_: [round(float((p[(src == s_) & (y == 0)] >= thr).mean()), 4),
                                       int(((src == s_) & (y == 0)).sum())] for s_ in real_src}
+    if repos:
+        mx = np.flatnonzero(~is_dfdc)
+        files = [r[0] for r in scored]
+        info = [{"source_repo": repos[files[i]], "kind": kinds[i]} for i in mx]
+        rep["paired"] = paired_check.paired_aucs(info, p[mx], np.ones(len(mx), bool))
     rep["threshold_rule"] = (f"lowest with FPR <= {max_fpr} on each real source with >= "
                              f"{min_reals} scored validation reals and on the pooled smaller ones")
     return t, thr, rep
@@ -204,7 +212,8 @@ def run(val_dir, dfs_path, max_fpr=0.10, write=False, log=print, mixed_dir=None)
         mrows, msummary = product_scores(mixed_dir, dfs_path)
         rows += mrows
         summary = {"dfdc": summary, "mixed": msummary}
-        t_new, thr_new, rep = calibrate_sources(rows, t_old, max_fpr)
+        repos = {r["file"]: r["source_repo"] for r in data.read_mixed_manifest()}
+        t_new, thr_new, rep = calibrate_sources(rows, t_old, max_fpr, repos=repos)
         band = rep["inconclusive"]
     else:
         t_new, thr_new, rep = calibrate(rows, t_old, max_fpr)
@@ -239,6 +248,13 @@ def tables(rep):
     out += ["", "| real source (validation groups) | n scored | FPR at the threshold |", "|---|---:|---:|"]
     for src, (fpr, n) in sorted(pc["fpr_by_real_source"].items(), key=lambda kv: -kv[1][1]):
         out.append(f"| {src} | {n} | {fpr:.3f} |")
+    if pc.get("paired"):
+        out += ["", "| faces-mixed validation fakes vs the reals of the same repository | kind | "
+                    "n fakes / reals | AUC |", "|---|---|---:|---:|"]
+        for rp, by in sorted(pc["paired"].items()):
+            if rp != "pooled":
+                for k, (a, nf, nr) in by.items():
+                    out.append(f"| {rp} | {k} | {nf} / {nr} | {a:.3f} |")
     lo, hi = pc["inconclusive"]
     out += ["", f"Threshold {pc['threshold']:.4f} (T {pc['temperature']:.4f}); inconclusive band "
                 f"[{lo:.4f}, {hi:.4f}) holds {pc['inconclusive_frac']:.1%} of the scored validation "

@@ -269,6 +269,14 @@ class BandTest(unittest.TestCase):
             if n >= 20:
                 self.assertLessEqual(fpr, 0.05, src)
         self.assertIn("auc_gan", rep)
+        self.assertNotIn("paired", rep)
+        repos = {r[0]: ("r1" if r[0][-1] in "02468" else "r2") for r in rows}
+        _, _, rep2 = calibrate_product.calibrate_sources(rows, 1.0, 0.05, min_reals=20, repos=repos)
+        self.assertEqual(rep2["threshold"], rep["threshold"])
+        mixed = [r for r in rows if r[3] != "dfdc"]
+        self.assertEqual(sum(v["gan"][1] for k, v in rep2["paired"].items() if k != "pooled"),
+                         sum(r[1] for r in mixed))
+        self.assertAlmostEqual(rep2["paired"]["pooled"]["gan"][0], rep["auc_gan"], places=3)
         lo, hi = rep["inconclusive"]
         self.assertTrue(0 < lo <= thr <= hi < 1)
 
