@@ -31,6 +31,18 @@ def load():
     return train_state.load(OUT) or {"runs": {}}
 
 
+def store(keys, value):
+    """Sets loo.json[keys...] = value on the file as it is now, so that runs of several loo.py
+    processes side by side (one per recipe) keep each other's results."""
+    res = load()
+    node = res
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+    node[keys[-1]] = value
+    train_state.save(res, OUT)
+    return res
+
+
 def run_one(kind, minutes, init, threads, extra=(), recipe=""):
     tag = f"loo-{kind}" + (f"-{recipe}" if recipe else "")
     side = os.path.join(data.CACHE, tag)
@@ -47,14 +59,18 @@ def run_one(kind, minutes, init, threads, extra=(), recipe=""):
     t0 = time.time()
     with open(log_path, "w") as log:
         subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
+    return result_of(side, minutes, (time.time() - t0) / 60, init, extra)
+
+
+def result_of(side, minutes, wall_minutes, init, extra):
+    """loo.json's entry for a finished run: its side run's last validation."""
     st = train_state.load(os.path.join(side, "state.json"))
     m = st["history"][-1]
     keep = {k: v for k, v in m.items() if k.startswith(("auc", "heldout", "dfdc_auc", "mixed_auc",
                                                          "kind_", "fpr_by"))}
-    return {"minutes": minutes, "wall_minutes": round((time.time() - t0) / 60, 1),
+    return {"minutes": minutes, "wall_minutes": round(wall_minutes, 1),
             "images": m.get("images"), "init": os.path.basename(init), "metrics": keep,
-            "train_args": list(extra),
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "train_args": list(extra), "time": m.get("time")}
 
 
 def score_kinds(model, n_in, kinds, min_reals=20):
@@ -241,12 +257,10 @@ def main():
     a = ap.parse_args()
     res = load()
     if a.by_source:
-        res["by_source"] = by_source(res, a.threads)
-        train_state.save(res, OUT)
+        store(["by_source"], by_source(res, a.threads))
         return 0
     if a.baseline:
-        res["baseline"] = baseline(a.init)
-        train_state.save(res, OUT)
+        res = store(["baseline"], baseline(a.init))
         print(json.dumps(res["baseline"]))
         return 0
     if a.table:
@@ -254,15 +268,18 @@ def main():
         return 0
     if not os.path.exists(a.init):
         sys.exit(f"{a.init} missing: git show <rev>:models/classifier.dfs > {a.init}")
-    runs = res.setdefault("recipes", {}).setdefault(a.recipe, {}) if a.recipe else res["runs"]
+    where = ["recipes", a.recipe] if a.recipe else ["runs"]
     for kind in a.kinds:
-        if kind in runs and not a.redo:
+        done = res
+        for k in where:
+            done = done.get(k, {})
+        if kind in done and not a.redo:
             continue
         print(time.strftime("%H:%M:%S"), "leave out", kind, a.recipe, flush=True)
-        runs[kind] = run_one(kind, 0 if kind == "none" else a.minutes, a.init, a.threads,
-                             a.train_args.split(), a.recipe)
-        train_state.save(res, OUT)
-        print(json.dumps(runs[kind]["metrics"]), flush=True)
+        entry = run_one(kind, 0 if kind == "none" else a.minutes, a.init, a.threads,
+                        a.train_args.split(), a.recipe)
+        res = store(where + [kind], entry)
+        print(json.dumps(entry["metrics"]), flush=True)
     print(table(res))
     return 0
 
