@@ -185,14 +185,20 @@ def table(res):
     return "\n".join(lines)
 
 
-def source_table(res):
-    """Markdown: each held-out family's AUC against each real source (n >= 20 validation reals),
-    for the DFDC-only model and each recipe's run that never saw the family."""
+def scored_models(res):
+    """[(row label, {kind: score_kinds entry})] for the DFDC-only model and each recipe's runs,
+    only the entries that score_kinds wrote (an old baseline held bare AUCs)."""
     names = {"runs": "sixth cycle"}
-    rows = [(name, {k: v for k, v in r.items() if isinstance(v, dict) and "by_source" in v})
+    return [(name, {k: v for k, v in r.items() if isinstance(v, dict) and "by_source" in v})
             for name, r in [("DFDC-only model", res.get("baseline", {}))] + [
                 (f"without it, {names.get(n, n)} recipe", r)
                 for n, r in res.get("by_source", {}).items()]]
+
+
+def source_table(res):
+    """Markdown: each held-out family's AUC against each real source (n >= 20 validation reals),
+    for the DFDC-only model and each recipe's run that never saw the family."""
+    rows = scored_models(res)
     srcs = sorted({s for _, r in rows for v in r.values() for s in v.get("by_source", {})})
     n_of = {s: n for _, r in rows for v in r.values() for s, (_, n) in v.get("by_source", {}).items()}
     lines = ["| held-out family | model | all reals | " + " | ".join(
@@ -210,15 +216,13 @@ def source_table(res):
 def paired_table(res):
     """Markdown: each held-out family against the reals of its own source repositories (the
     ones that hold both labels), per model, beside the pooled AUC."""
-    names = {"runs": "sixth cycle"}
-    rows = [("DFDC-only model", res.get("baseline", {}))] + [
-        (f"without it, {names.get(n, n)} recipe", r) for n, r in res.get("by_source", {}).items()]
+    rows = scored_models(res)
     lines = ["| held-out family | model | all reals | against its own source's reals: AUC "
              "(n fakes / reals) |", "|---|---|---:|---|"]
     for k in data.FAKE_KINDS:
         for name, r in rows:
             v = r.get(k)
-            if isinstance(v, dict) and "paired" in v:
+            if v and "paired" in v:
                 cells = "; ".join(f"{rp.split('/')[0]} {a:.3f} ({nf}/{nr})"
                                   for rp, (a, nf, nr) in sorted(v["paired"].items()))
                 lines.append(f"| {k} | {name} | {v['auc']:.3f} | {cells} |")
