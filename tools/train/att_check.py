@@ -65,8 +65,8 @@ def main():
            "att_share_in_blend_region_blended": round(float(sf.mean()), 4),
            "att_share_in_blend_region_real": round(float(sr.mean()), 4),
            "paired_difference_mean": round(float((sf - sr).mean()), 4),
-           "share_auc_blended_vs_real": round(metrics.auc(np.r_[sf, sr], np.r_[np.ones(len(sf)), np.zeros(len(sr))]), 4),
-           "logit_auc_blended_vs_real": round(metrics.auc(np.r_[logit_fake, logit_real], np.r_[np.ones(len(sf)), np.zeros(len(sr))]), 4),
+           "share_auc_blended_vs_real": round(metrics.auc_fakes_vs_reals(sf, sr), 4),
+           "logit_auc_blended_vs_real": round(metrics.auc_fakes_vs_reals(logit_fake, logit_real), 4),
            "dfs": os.path.relpath(a.dfs, data.REPO)}
     print(json.dumps(out))
 

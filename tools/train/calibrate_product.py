@@ -130,8 +130,7 @@ def calibrate_sources(rows, temperature, max_fpr, min_reals=20, repos=None):
     for k in ("gan", "diffusion", "swap", "reenactment"):
         sel = (kinds == k) & (y == 1)
         if sel.any() and mixed_reals.any():
-            rep[f"auc_{k}"] = metrics.auc(np.r_[p[sel], p[mixed_reals]],
-                                          np.r_[np.ones(sel.sum()), np.zeros(mixed_reals.sum())])
+            rep[f"auc_{k}"] = metrics.auc_fakes_vs_reals(p[sel], p[mixed_reals])
             rep[f"tpr_{k}"] = float((p[sel] >= thr).mean())
             rep[f"n_{k}"] = int(sel.sum())
     rep["fpr_by_real_source"] = {s_: [round(float((p[(src == s_) & (y == 0)] >= thr).mean()), 4),

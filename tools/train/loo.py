@@ -93,9 +93,7 @@ def score_kinds(model, n_in, kinds, min_reals=20):
     gen = np.array([r["generator"] for r in rows])
     reals = np.flatnonzero((kind == "real") & np.array([r["source_group"] in val for r in rows]))
     z_real = predict(model, val_tensor(crops, reals, n_in))
-
-    def auc(z, zr):
-        return metrics.auc(np.r_[z, zr], np.r_[np.ones(len(z)), np.zeros(len(zr))])
+    auc = metrics.auc_fakes_vs_reals
 
     out = {}
     for k in kinds:

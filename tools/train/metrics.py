@@ -34,6 +34,13 @@ def auc(scores, labels):
     return float((ranks[y].sum() - npos * (npos + 1) / 2) / (npos * nneg))
 
 
+
+def auc_fakes_vs_reals(fakes, reals):
+    """AUC of one group of fake scores against one group of real scores (fakes the positives)."""
+    fakes, reals = np.asarray(fakes), np.asarray(reals)
+    return auc(np.r_[fakes, reals], np.r_[np.ones(len(fakes)), np.zeros(len(reals))])
+
+
 def log_loss(logits, labels, temperature=1.0):
     """Mean binary cross-entropy of sigmoid(logit / T), computed stably in logit space."""
     z = np.asarray(logits, dtype=np.float64) / temperature

@@ -44,10 +44,6 @@ def sharpness(crop):
     return float(np.log(lap.std() + 1e-3))
 
 
-def auc_of(z, y):
-    return metrics.auc(np.asarray(z, float), np.asarray(y, float))
-
-
 def paired_aucs(rows, score, use):
     """{repo: {kind: [AUC, n fakes, n reals], ...}} for the fakes of each kind against the reals
     of the same repository, over the rows where use is true; "pooled" holds each kind against
@@ -55,18 +51,18 @@ def paired_aucs(rows, score, use):
     repo = np.array([r["source_repo"] for r in rows])
     kind = np.array([r["kind"] for r in rows])
     out, real = {}, use & (kind == "real")
+
+    def entry(f, r):
+        return [round(metrics.auc_fakes_vs_reals(score[f], score[r]), 4), int(f.sum()), int(r.sum())]
+
     for k in data.FAKE_KINDS:
         fk = use & (kind == k)
         if fk.any() and real.any():
-            out.setdefault("pooled", {})[k] = [
-                round(auc_of(np.r_[score[fk], score[real]], np.r_[np.ones(fk.sum()), np.zeros(real.sum())]), 4),
-                int(fk.sum()), int(real.sum())]
+            out.setdefault("pooled", {})[k] = entry(fk, real)
         for rp in sorted(set(repo[fk])):
             f, r = fk & (repo == rp), real & (repo == rp)
             if r.sum() and f.sum():
-                out.setdefault(rp, {})[k] = [
-                    round(auc_of(np.r_[score[f], score[r]], np.r_[np.ones(f.sum()), np.zeros(r.sum())]), 4),
-                    int(f.sum()), int(r.sum())]
+                out.setdefault(rp, {})[k] = entry(f, r)
     return out
 
 

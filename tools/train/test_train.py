@@ -33,6 +33,13 @@ class MetricsTest(unittest.TestCase):
         want = (p[:, None] > n[None]).mean() + 0.5 * (p[:, None] == n[None]).mean()
         self.assertAlmostEqual(metrics.auc(z, self.y), want, places=12)
 
+    def test_auc_of_fakes_against_reals_is_auc_with_fakes_positive(self):
+        fakes, reals = self.z[self.y == 1], self.z[self.y == 0]
+        self.assertEqual(metrics.auc_fakes_vs_reals(fakes, reals),
+                         metrics.auc(np.r_[fakes, reals], np.r_[np.ones(len(fakes)), np.zeros(len(reals))]))
+        self.assertAlmostEqual(metrics.auc_fakes_vs_reals(reals, fakes),
+                               1 - metrics.auc_fakes_vs_reals(fakes, reals), places=12)
+
     def test_auc_hand_computed(self):
         self.assertEqual(metrics.auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75)
 

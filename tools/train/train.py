@@ -257,8 +257,7 @@ def main():
             for k in data.FAKE_KINDS:
                 sel = mx & (vk == k)
                 if sel.any():
-                    m[f"auc_{k}"] = metrics.auc(np.concatenate([logits[sel], logits[reals]]),
-                                                np.r_[np.ones(sel.sum()), np.zeros(reals.sum())])
+                    m[f"auc_{k}"] = metrics.auc_fakes_vs_reals(logits[sel], logits[reals])
             probs = metrics.sigmoid(logits / m["temperature"])
             fpr = {}
             for src in sorted(set(source[val_idx][y == 0])):
@@ -273,8 +272,7 @@ def main():
         if xheld is not None:
             hl = predict(m_model, xheld, tta=args.tta)
             mx = (~val_is_dfdc) & (y == 0)
-            m[f"heldout_{args.holdout}_auc"] = metrics.auc(
-                np.concatenate([hl, logits[mx]]), np.r_[np.ones(len(hl)), np.zeros(mx.sum())])
+            m[f"heldout_{args.holdout}_auc"] = metrics.auc_fakes_vs_reals(hl, logits[mx])
             m["heldout_n"] = int(len(hl))
         m["select_metric"] = select_name
         return m
