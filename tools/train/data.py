@@ -233,9 +233,9 @@ class TrainSet:
     kinds (optional, int8 per row, see kind_target) adds the second output's target to each
     sample: -1 for reals (ignored by the loss), 0 for self-blends."""
 
-    def __init__(self, crops, items, input_size, seed, kinds=None, sbi_lowres=0.0):
+    def __init__(self, crops, items, input_size, seed, kinds=None, sbi_lowres=0.0, soften=0.0):
         self.crops, self.items, self.n, self.seed = crops, items, input_size, seed
-        self.kinds, self.sbi_lowres = kinds, sbi_lowres
+        self.kinds, self.sbi_lowres, self.soften = kinds, sbi_lowres, soften
         self.epoch = 0
 
     def __len__(self):
@@ -249,6 +249,8 @@ class TrainSet:
             img = self_blend(img, rng, self.sbi_lowres)
         im = face_crop(img, self.n, rng)
         im = degrade(im, rng)
+        if self.soften > 0 and rng.random() < self.soften:
+            im = soften(im, rng)
         if self.kinds is not None:
             im = travel(im, rng)
         if rng.random() < 0.5:
@@ -257,6 +259,18 @@ class TrainSet:
         if self.kinds is None:
             return x, y
         return x, y, np.float32(0 if kind == 2 else self.kinds[i])
+
+
+def soften(im, rng):
+    """The whole image rendered at 0.3-0.7 of its side and scaled back up, whatever its label.
+
+    faces-mixed's sources differ in sharpness (FF++ c40 frames soft, diffusion portraits sharp),
+    so sharpness alone ranks its fakes against the pooled reals (paired_check.py); shown on reals
+    and fakes alike, softness stops carrying the label."""
+    n = im.size[0]
+    k = max(8, int(round(n * rng.uniform(0.3, 0.7))))
+    method = Image.BICUBIC if rng.random() < 0.5 else Image.BILINEAR
+    return im.resize((k, k), method).resize((n, n), method)
 
 
 GRAY_P = 0.12  # 0.05 until the sixth cycle; grey versions of faces still flipped 19% of verdicts

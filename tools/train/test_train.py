@@ -10,6 +10,7 @@ import tempfile
 import unittest
 
 import numpy as np
+from PIL import Image
 import torch
 
 import calibrate_product
@@ -111,6 +112,16 @@ class DataTest(unittest.TestCase):
         # every blend softens the face; a blend at full mask strength (4 of 6) by far
         self.assertGreater(min(drops), 0.2)
         self.assertGreaterEqual(sum(d > 1.5 for d in drops), 4)
+
+    def test_soften_lowers_sharpness_and_keeps_the_size(self):
+        rng = np.random.default_rng(6)
+        im = Image.fromarray(np.clip(128 + rng.normal(0, 30, (128, 128, 3)), 0, 255)
+                             .astype(np.uint8))
+        before = paired_check.sharpness(np.asarray(im))
+        for seed in range(6):
+            out = data.soften(im, np.random.default_rng(seed))
+            self.assertEqual(out.size, im.size)
+            self.assertLess(paired_check.sharpness(np.asarray(out)), before - 0.5)
 
 
 @unittest.skipUnless(dfs_io.converter_available(), "tools/convert/effnet_import.py missing")

@@ -129,6 +129,9 @@ def main():
     ap.add_argument("--sbi-lowres", type=float, default=0.0,
                     help="share of self-blends whose pasted face is rendered at 0.3-0.6 of the "
                          "side and scaled back up (a face softer than its surroundings)")
+    ap.add_argument("--soften", type=float, default=0.0,
+                    help="chance that a training image, real or fake, is rendered at 0.3-0.7 of "
+                         "its side and scaled back up (sharpness stops carrying the label)")
     ap.add_argument("--eval-every", type=float, default=15.0, help="minutes")
     ap.add_argument("--max-fpr", type=float, default=0.10)
     ap.add_argument("--threads", type=int, default=2)
@@ -232,7 +235,8 @@ def main():
     rng = np.random.default_rng((args.seed, state["epoch"], state["steps"]))
     epoch_seed = int(rng.integers(2**31))
     ds = data.TrainSet(crops, data.epoch_items(train_idx, labels, rng, args.sbi, weights), n_in,
-                       epoch_seed, kinds if kind_head else None, args.sbi_lowres)
+                       epoch_seed, kinds if kind_head else None, args.sbi_lowres,
+                       args.soften)
     select_name = ("mean(dfdc val auc, faces-mixed val auc)" if mixed_rows else "dfdc val auc")
     val_is_dfdc = val_idx < n_dfdc
 
@@ -317,7 +321,8 @@ def main():
     recipe = {"arch": arch, "input": n_in, "batch": args.batch, "optimizer": "AdamW",
               "peak_lr": peak, "wd": args.wd, "schedule": "linear warmup "
               f"{args.warmup_min} min + cosine to 2% over the run's minutes (warm restart)",
-              "sbi_frac": args.sbi, "sbi_lowres": args.sbi_lowres, "val": f"md5(source_video) % 1000 < {data.VAL_PER_MILLE}",
+              "sbi_frac": args.sbi, "sbi_lowres": args.sbi_lowres, "soften": args.soften,
+              "val": f"md5(source_video) % 1000 < {data.VAL_PER_MILLE}",
               "aug": "square crop side 0.90-1.45 of the stored crop (mirrored beyond it), centre "
                      "dx +-0.08, dy -0.02..+0.14, random resample filter, "
                      "colour jitter, down/up-resize, blur, noise, JPEG q30-95, hflip",
