@@ -19,6 +19,7 @@ import dfs_io
 import loo
 import metrics
 import paired_check
+import soup
 from effnet_model import EffNetClassifier, make_arch, stage_block_ranges
 
 
@@ -112,6 +113,15 @@ class DataTest(unittest.TestCase):
         # every blend softens the face; a blend at full mask strength (4 of 6) by far
         self.assertGreater(min(drops), 0.2)
         self.assertGreaterEqual(sum(d > 1.5 for d in drops), 4)
+
+    def test_soup_averages_float_tensors_and_keeps_counters(self):
+        a = {"w": torch.tensor([1.0, 3.0]), "n": torch.tensor(5)}
+        b = {"w": torch.tensor([3.0, 5.0]), "n": torch.tensor(9)}
+        out = soup.average([a, b])
+        self.assertTrue(torch.equal(out["w"], torch.tensor([2.0, 4.0])))
+        self.assertEqual(int(out["n"]), 5)
+        with self.assertRaises(ValueError):
+            soup.average([a, {"w": b["w"]}])
 
     def test_soften_lowers_sharpness_and_keeps_the_size(self):
         rng = np.random.default_rng(6)
