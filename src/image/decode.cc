@@ -61,8 +61,8 @@ void* stb_realloc(void* p, size_t n) {
 #define STBI_MAX_DIMENSIONS (1 << 16)
 // stb's JPEG IDCT and YCbCr->RGB have SSE2 versions (the native x86-64 build uses them) but stb
 // only enables them on x86. Emscripten maps SSE2 intrinsics onto wasm SIMD128 when built with
-// -msse2 (CMakeLists.txt, this file only), so the wasm build takes the same path. stb writes its
-// scalar colour conversion to give the same bytes as the SIMD one; the decode tests hold either way.
+// -msse2 (CMakeLists.txt, this file only), so the wasm build takes the same path. stb's scalar
+// colour conversion gives the same bytes as the SIMD one; the decode tests hold either way.
 #if defined(__EMSCRIPTEN__) && defined(__SSE2__) && defined(__wasm_simd128__)
 #define STBI__X64_TARGET
 #endif
