@@ -34,7 +34,6 @@ def auc(scores, labels):
     return float((ranks[y].sum() - npos * (npos + 1) / 2) / (npos * nneg))
 
 
-
 def auc_fakes_vs_reals(fakes, reals):
     """AUC of one group of fake scores against one group of real scores (fakes the positives)."""
     fakes, reals = np.asarray(fakes), np.asarray(reals)
