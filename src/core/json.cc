@@ -3,9 +3,9 @@
 #include "core/json.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
+#include "core/decimal.h"
 #include "core/status.h"
 
 namespace dfs {
@@ -109,15 +109,14 @@ class JsonParser {
     }
     if (lit("null")) return v;
     if (c == '-' || (c >= '0' && c <= '9')) {
-      const char* s = p_;
-      if (*p_ == '-') p_++;
-      while (p_ < end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '.' || *p_ == 'e' || *p_ == 'E' ||
-                           *p_ == '+' || *p_ == '-'))
-        p_++;
-      std::string num(s, p_);
-      char* e = nullptr;
-      v.n_ = std::strtod(num.c_str(), &e);
-      if (!e || *e || !std::isfinite(v.n_)) bad("bad number");
+      size_t n = decimal_span(p_, end_);
+      switch (parse_decimal(p_, p_ + n, &v.n_)) {
+        case DecimalResult::kOk: break;
+        case DecimalResult::kOutOfRange: bad("number out of range");
+        case DecimalResult::kTooLong: bad("number with too many digits");
+        case DecimalResult::kSyntax: bad("bad number");
+      }
+      p_ += n;
       v.type_ = Json::Type::kNumber;
       return v;
     }
