@@ -87,6 +87,27 @@ class DfsFormatTest(unittest.TestCase):
                 _, with_scales = self.fmt.read_dfs(p, keep_scales=True)
                 self.assertEqual(with_scales["stem.w:scale"].shape, (8,))
 
+    def test_i8_min_elements_keeps_small_tensors_f16(self):
+        p = self.path("mixed.dfs")
+        # stem.w has 216 elements, blocks.0.dw.w 72, fc.w 8, zero.w 10: split them at 50.
+        self.fmt.write_dfs(p, self.header, self.tensors, "i8", i8_min_elements=50)
+        hdr, got = self.fmt.read_dfs(p)
+        stored = {t["name"]: t["dtype"] for t in hdr["tensors"]}
+        self.assertEqual(stored["stem.w"], "i8")
+        self.assertEqual(stored["blocks.0.dw.w"], "i8")
+        self.assertEqual(stored["fc.w"], "f16")
+        self.assertEqual(stored["zero.w"], "f16")
+        self.assertEqual(stored["stem.b"], "f32")
+        self.assertNotIn("fc.w:scale", stored)
+        np.testing.assert_array_equal(got["fc.w"], self.tensors["fc.w"].astype(np.float16))
+        q, scale = self.fmt.quantize_i8(self.tensors["stem.w"])
+        np.testing.assert_array_equal(got["stem.w"], q.astype(np.float32) * scale)
+        # 0 (the default) quantizes every tensor of two or more dims, as before.
+        self.fmt.write_dfs(p, self.header, self.tensors, "i8")
+        hdr, _ = self.fmt.read_dfs(p)
+        self.assertEqual({t["dtype"] for t in hdr["tensors"] if ":" not in t["name"]
+                          and t["name"] not in ("stem.b",)}, {"i8"})
+
     def _corrupt(self, mutate, fix_crc=True):
         p = self.path()
         self.fmt.write_dfs(p, self.header, self.tensors, "f32")

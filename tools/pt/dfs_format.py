@@ -2,13 +2,15 @@
 
 Only numpy and the standard library: usable by the converters without PyTorch.
 
-    write_dfs(path, header, tensors, dtype="f32" | "f16" | "i8")
+    write_dfs(path, header, tensors, dtype="f32" | "f16" | "i8", i8_min_elements=0)
     header, tensors = read_dfs(path)          # every tensor expanded to float32
 
 Storage rules for dtype != "f32": tensors with fewer than two dims (biases, scales, any 1-D
 vector) stay f32 because they are tiny and sit on the accuracy-critical path. "i8" is symmetric
 per-output-channel: the last dim is the output channel, `<name>:scale` (f32, [last dim]) holds
-the scales and value = int8 * scale.
+the scales and value = int8 * scale. With `i8_min_elements` N > 0, "i8" stores only tensors of at
+least N elements as int8 and the smaller ones as f16 (the first layers of a small network are
+few weights and the most sensitive to rounding; see models/MODELS.md for the classifier's rule).
 """
 
 import json
@@ -49,7 +51,7 @@ def quantize_i8(x):
     return q, scale
 
 
-def _encode(name, arr, dtype):
+def _encode(name, arr, dtype, i8_min_elements=0):
     """Yields (name, dtype, np array in storage dtype) entries for one logical tensor."""
     arr = np.asarray(arr)
     if arr.ndim == 0:
@@ -61,6 +63,8 @@ def _encode(name, arr, dtype):
         raise DfsError(f"tensor {name!r} has non-finite values")
     if dtype == "f32" or arr.ndim < 2:
         return [(name, "f32", arr.astype(_NP_DTYPE["f32"]))]
+    if dtype == "i8" and arr.size < i8_min_elements:
+        dtype = "f16"
     if dtype == "f16":
         if np.abs(arr).max(initial=0.0) > 65504.0:
             raise DfsError(f"tensor {name!r} overflows f16")
@@ -69,8 +73,9 @@ def _encode(name, arr, dtype):
     return [(name, "i8", q), (name + SCALE_SUFFIX, "f32", scale.astype(_NP_DTYPE["f32"]))]
 
 
-def write_dfs(path, header, tensors, dtype="f32"):
+def write_dfs(path, header, tensors, dtype="f32", i8_min_elements=0):
     """Writes `tensors` (name -> array, in the dict's order) with `header` as the JSON header.
+    With dtype "i8", tensors of fewer than `i8_min_elements` elements are stored as f16.
 
     The header's "tensors" table is generated here (any given one is replaced). Returns the
     number of bytes written.
@@ -83,7 +88,7 @@ def write_dfs(path, header, tensors, dtype="f32"):
             raise DfsError(f"tensor names must be non-empty strings, got {name!r}")
         if name.endswith(SCALE_SUFFIX):
             raise DfsError(f"tensor name {name!r} uses the reserved suffix {SCALE_SUFFIX}")
-        entries.extend(_encode(name, arr, dtype))
+        entries.extend(_encode(name, arr, dtype, i8_min_elements))
     return write_dfs_raw(path, header, entries)
 
 
