@@ -426,8 +426,9 @@ Code load_code(const Bytes& b) {
 
 }  // namespace
 
-// Weights that are NaN or infinite are refused at load, for f32 (full-range detector) and f16
-// (classifier) storage alike: all data bytes 0xFF is NaN in both.
+// Weights that are NaN or infinite are refused at load, for f32 (full-range detector) and the
+// classifier's f16 + int8 storage alike: all data bytes 0xFF is NaN in f32 and f16 (int8 0xFF is
+// -1, but its f32 per-channel scales are NaN).
 TEST(Hostile, NonFiniteWeightsAreBadModel) {
   for (const char* f : {"models/blazeface_full.dfs", "models/classifier.dfs"}) {
     Bytes b = dfs_test::read_file(dfs_test::repo_path(f));
