@@ -10,7 +10,9 @@
 #include <cfloat>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dfs {
@@ -168,18 +170,18 @@ DecimalResult parse_decimal(const char* s, const char* end, double* out) {
   std::string digits;
   long e = exponent - long(frac_end - frac_begin);
   long trailing_zeros = 0;
-  for (const char* q = int_begin; q < frac_end; q++) {
-    if (q == int_end) q = frac_begin;
-    if (q == frac_end) break;
-    if (*q == '0') {
-      if (!digits.empty()) trailing_zeros++;
-      continue;
+  for (auto part : {std::make_pair(int_begin, int_end), std::make_pair(frac_begin, frac_end)}) {
+    for (const char* q = part.first; q < part.second; q++) {
+      if (*q == '0') {
+        if (!digits.empty()) trailing_zeros++;
+        continue;
+      }
+      if (digits.size() + size_t(trailing_zeros) >= size_t(kMaxDecimalDigits))
+        return DecimalResult::kTooLong;
+      digits.append(size_t(trailing_zeros), '0');
+      trailing_zeros = 0;
+      digits += *q;
     }
-    if (digits.size() + size_t(trailing_zeros) >= size_t(kMaxDecimalDigits))
-      return DecimalResult::kTooLong;
-    digits.append(size_t(trailing_zeros), '0');
-    trailing_zeros = 0;
-    digits += *q;
   }
   e += trailing_zeros;
   const double sign = negative ? -1.0 : 1.0;

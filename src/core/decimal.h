@@ -1,9 +1,9 @@
 // Decimal text to double, correctly rounded (round half to even), for JSON numbers.
 //
 // Why not strtod: in WebAssembly, musl's strtod works in 128-bit long double, which is emulated
-// in software; that alone was about 15 KB of the module (measured with a name-section build),
-// for the few dozen numbers of a model header. This one uses an exact fast path for the usual
-// short numbers and a small big-integer comparison for the rest.
+// in software; replacing it took 11 KB off the release module (343 -> 332 KB, measured
+// 2026-12-02), for the few dozen numbers of a model header. This one uses an exact fast path
+// for the usual short numbers and a small big-integer comparison for the rest.
 #pragma once
 #include <cstddef>
 

@@ -15,10 +15,8 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     header, tensors = dfs_io.read_dfs(sys.argv[1])
-    header.pop("tensors", None)
-    n = dfs_io.write_dfs(sys.argv[2], header, tensors, dtype=dfs_io.WEIGHT_DTYPE,
-                         i8_min_elements=dfs_io.I8_MIN_ELEMENTS)
-    print(f"{sys.argv[2]}: {n} bytes")
+    n, sha = dfs_io.write_weights(sys.argv[2], header, tensors)
+    print(f"{sys.argv[2]}: {n} bytes, sha256 {sha}")
 
 
 if __name__ == "__main__":
