@@ -6,7 +6,9 @@
 Each run is one cosine learning-rate cycle over its --minutes (short linear warm-up), so a
 resume is a warm restart. Every --eval-every minutes: validation (AUC, log loss, temperature,
 threshold at FPR <= 10% on reals), a full checkpoint in cache/last.pt, and, when validation
-AUC improves, export to models/classifier.dfs and tools/train/state.json.
+AUC improves, export to models/classifier.dfs and tools/train/state.json. Between those, every
+--save-every minutes, cache/last.pt alone (no validation), so a run killed without a signal loses
+at most that much.
 """
 
 import argparse
@@ -133,6 +135,9 @@ def main():
                     help="chance that a training image, real or fake, is rendered at 0.3-0.7 of "
                          "its side and scaled back up (sharpness stops carrying the label)")
     ap.add_argument("--eval-every", type=float, default=15.0, help="minutes")
+    ap.add_argument("--save-every", type=float, default=10.0,
+                    help="minutes between checkpoints of cache/last.pt without a validation (a "
+                         "run killed between evaluations, e.g. at a session's end, keeps them)")
     ap.add_argument("--max-fpr", type=float, default=0.10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=1)
@@ -382,16 +387,19 @@ def main():
             else:
                 log("converter tools/convert/effnet_import.py not there yet: best kept in "
                     f"{BEST}, export later with export.py")
+        save_last()
+        return improved
+
+    def save_last():
         state["recipe"] = recipe
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "arch": arch,
                     "input": n_in, "state": state}, LAST + ".tmp")
         os.replace(LAST + ".tmp", LAST)
         train_state.save(state, state_path)
-        return improved
 
     total, warm = args.minutes * 60, args.warmup_min * 60
     t_start = time.time()
-    last_eval = t_start
+    last_eval = last_save = t_start
     run_loss, seen, t_log = 0.0, 0, time.time()
     done = False
     while not done:
@@ -430,8 +438,12 @@ def main():
                 run_loss, seen, t_log = 0.0, 0, time.time()
             if time.time() - last_eval >= args.eval_every * 60:
                 checkpoint_and_eval()
-                last_eval = t_log = time.time()
+                last_eval = last_save = t_log = time.time()
                 run_loss, seen = 0.0, 0
+            elif time.time() - last_save >= args.save_every * 60:
+                save_last()
+                last_save = time.time()
+                log(f"checkpoint {LAST} (no validation)")
         else:
             state["epoch"] += 1
             ds.items = data.epoch_items(train_idx, labels, rng, args.sbi, weights)
