@@ -12,14 +12,17 @@ import {
   verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore, videoResultJson,
 } from '../dist/index.js';
 
-const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif']);
+// The module decodes JPEG, PNG, BMP and GIF itself; WebP, TIFF, AVIF and JPEG XL go through ffmpeg.
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif', '.webp', '.tif', '.tiff', '.avif', '.jxl']);
 const VIDEO_EXT = new Set(['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi']);
 const CHECKABLE = (name) => IMAGE_EXT.has(path.extname(name).toLowerCase()) || VIDEO_EXT.has(path.extname(name).toLowerCase());
 const isVideo = (name) => VIDEO_EXT.has(path.extname(name).toLowerCase());
-const USAGE = `usage: deepfake-shield [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] [--fps N] [--max-frames N] [--] PATH...
+const USAGE = `usage: deepfake-shield [check] [--json] [--threshold T] [--no-tiles] [--heatmap] [--model F] [--fps N] [--max-frames N] [--] PATH...
        deepfake-shield eval DIR [--threshold T] [--model F] [--scores OUT.csv]
-PATH: image or video files, or folders (searched recursively). Videos (.mp4 .m4v .mov .webm
-.mkv .avi, decoded by ffmpeg) are sampled at --fps (default 1) up to --max-frames (default 64). --model: a classifier .dfs instead of the
+PATH: image or video files, or folders (searched recursively). JPEG, PNG, BMP and GIF are
+decoded by the module itself; WebP, TIFF, AVIF and JPEG XL by ffmpeg. Videos (.mp4 .m4v .mov
+.webm .mkv .avi, decoded by ffmpeg) are sampled at --fps (default 1) up to --max-frames
+(default 64). --model: a classifier .dfs instead of the
 shipped models/classifier.dfs. eval: DIR holds the images and labels.csv (file,label with
 REAL/FAKE); --scores writes each image's score (empty when no face was found).
 Exit: 0 all processed, 1 a file failed, 2 usage.`;
@@ -34,6 +37,8 @@ export function parseArgs(argv) {
   const o = { json: false, threshold: null, tiles: true, heatmap: false, model: null, scores: null, paths: [], cmd: 'check', fps: 1, maxFrames: 64 };
   const args = [...argv];
   if (args[0] === 'eval') { o.cmd = 'eval'; args.shift(); }
+  // "check" names the default command, unless a file or folder of that name is meant.
+  else if (args[0] === 'check' && !fs.existsSync('check')) args.shift();
   let optionsDone = false;
   while (args.length) {
     const a = args.shift();
@@ -148,20 +153,23 @@ function errorLine(file, e) {
 const FD_INPUT = '/dev/fd/3';
 // The first line of ffmpeg's complaint, naming the input "file" rather than the descriptor.
 const firstLine = (stderr) => stderr.replaceAll(FD_INPUT, 'file').trim().split('\n')[0];
-function ffprobe(fd) {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries',
-    'stream=width,height:format=duration', '-of', 'json', FD_INPUT],
-  { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe', fd] });
-  if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', 'checking videos needs ffmpeg (apt-get install ffmpeg; tools/setup.sh installs it)');
-  if (r.error) throw new DeepfakeShieldError('CORRUPT_VIDEO', `ffprobe failed: ${r.error.message}`);
+// Size of the first video stream (and the duration) of a video, or of an image read by one
+// named demuxer (`format`); errors are `code` naming `what`.
+function ffprobe(fd, { format = null, code = 'CORRUPT_VIDEO', what = 'video' } = {}) {
+  const r = spawnSync('ffprobe', ['-v', 'error', ...(format ? ['-f', format] : []), '-select_streams', 'v:0',
+    '-show_entries', 'stream=width,height:format=duration', '-of', 'json', FD_INPUT],
+  { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe', fd], timeout: FFMPEG_TIMEOUT_MS });
+  if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', `checking ${what}s needs ffmpeg (apt-get install ffmpeg; tools/setup.sh installs it)`);
+  if (r.error) throw new DeepfakeShieldError(code, `ffprobe failed: ${r.error.message}`);
   let info;
   try { info = JSON.parse(r.stdout); } catch { info = null; }
   const s = info?.streams?.[0];
   if (r.status !== 0 || !s?.width || !s?.height) {
-    throw new DeepfakeShieldError('CORRUPT_VIDEO', `not a readable video: ${firstLine(r.stderr || 'no video stream')}`);
+    throw new DeepfakeShieldError(code, `not a readable ${what}: ${firstLine(r.stderr || 'no video stream')}`);
   }
   return { width: s.width, height: s.height, duration: Number(info.format?.duration) || null };
 }
+const FFMPEG_TIMEOUT_MS = 300e3;  // a decoder stuck on a hostile file ends as an error
 
 /**
  * Decoded frames of a video (a path: string or Buffer), sampled at fps and scaled so the long
@@ -192,6 +200,73 @@ export function* videoFrames(file, { fps = 1, maxFrames = 64 } = {}) {
   }
   for (let i = 0; i < n; i++) {
     yield { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + i * frame, frame), width: w, height: h, t: i / fps };
+  }
+}
+
+// ---- Images the module cannot decode: ffmpeg, when installed ----
+
+// Told apart by their first bytes, each then read by ffmpeg's demuxer for that format alone
+// (never its format guessing, so no playlist or other container makes it open anything else).
+const ascii = (b, from, to) => String.fromCharCode(...b.subarray(from, to));
+const FFMPEG_IMAGES = [
+  { name: 'WebP', demuxer: 'webp_pipe', is: (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP' },
+  { name: 'TIFF', demuxer: 'tiff_pipe', is: (b) => ['II*\0', 'MM\0*'].includes(ascii(b, 0, 4)) },
+  { name: 'AVIF', demuxer: 'mov', is: (b) => ascii(b, 4, 8) === 'ftyp' && ['avif', 'avis'].includes(ascii(b, 8, 12)) },
+  { name: 'JPEG XL', demuxer: 'jpegxl_pipe', is: (b) => (b[0] === 0xff && b[1] === 0x0a) || ascii(b, 4, 8) === 'JXL ' },
+];
+const MAX_SIDE = 65536;  // the module's own decoder's ceiling
+const MAX_PIXELS = 100e6;  // the core's default maxPixels
+
+/**
+ * The first frame of an image in a format the module's decoder lacks, decoded by ffmpeg to
+ * {data, width, height} RGBA (no EXIF rotation: the pipeline turns sideways faces itself).
+ * `refused` is the module's UNSUPPORTED_FORMAT error: thrown again for any other format, and
+ * with a hint when ffmpeg is not installed. The size is read first: over the module's limits
+ * it is IMAGE_TOO_LARGE before anything is decoded.
+ */
+export function ffmpegImage(file, bytes, refused) {
+  const fmt = FFMPEG_IMAGES.find((f) => f.is(bytes));
+  if (!fmt) throw refused;
+  const fd = openRegular(file);
+  let r, width, height;
+  try {
+    try {
+      ({ width, height } = ffprobe(fd, { format: fmt.demuxer, code: 'CORRUPT_IMAGE', what: `${fmt.name} image` }));
+    } catch (e) {
+      if (e.code !== 'VIDEO_DECODER_MISSING') throw e;
+      throw new DeepfakeShieldError('UNSUPPORTED_FORMAT', `${refused.message}; the CLI decodes ${fmt.name} through ffmpeg, which is not installed (apt-get install ffmpeg; tools/setup.sh installs it)`);
+    }
+    if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+      throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `${fmt.name} image is ${width}x${height}, over the limit of ${MAX_PIXELS} pixels or ${MAX_SIDE} a side`);
+    }
+    r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-f', fmt.demuxer, '-i', FD_INPUT, '-frames:v', '1',
+      '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
+    { maxBuffer: width * height * 4 + 1024, stdio: ['ignore', 'pipe', 'pipe', fd], timeout: FFMPEG_TIMEOUT_MS });
+  } finally {
+    fs.closeSync(fd);
+  }
+  const n = width * height * 4;
+  if (r.status !== 0 || r.stdout?.length !== n) {
+    const why = r.status === 0 ? `${r.stdout?.length ?? 0} bytes of pixels for ${width}x${height}` : firstLine(String(r.stderr || r.error?.message || 'no reason given'));
+    throw new DeepfakeShieldError('CORRUPT_IMAGE', `ffmpeg could not decode this ${fmt.name} image: ${why}`);
+  }
+  return { format: fmt.name, pixels: { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, n), width, height } };
+}
+
+/**
+ * One image file: the module's own decoder, else ffmpeg (ffmpegImage); the metadata, its
+ * Content Credentials and the verdict still come from the file's own bytes. `verify`: check()
+ * (C2PA verified) rather than checkSync().
+ */
+export async function checkImageFile(checker, file, options, { verify = true } = {}) {
+  const bytes = readImageFile(file);
+  const run = (input, o) => (verify ? checker.check(input, o) : checker.checkSync(input, o));
+  try {
+    return await run(bytes, options);
+  } catch (e) {
+    if (e?.code !== 'UNSUPPORTED_FORMAT') throw e;
+    const { format, pixels } = ffmpegImage(file, bytes, e);
+    return Object.assign(await run(pixels, { ...options, source: bytes }), { decodedBy: `ffmpeg (${format})` });
   }
 }
 
@@ -233,10 +308,10 @@ async function checkFiles(checker, o) {
         process.stdout.write(line + '\n');
         continue;
       }
-      const r = await checker.check(readImageFile(item.path), { tiles: o.tiles, heatmap: o.heatmap });
+      const r = await checkImageFile(checker, item.path, { tiles: o.tiles, heatmap: o.heatmap });
       if (o.json) line = JSON.stringify(resultJson(item.file, r, checker.hasClassifier ? threshold : null, band));
       else {
-        const parts = [`${item.file}: ${r.width}x${r.height}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];
+        const parts = [`${item.file}: ${r.width}x${r.height}${r.decodedBy ? `, decoded by ${r.decodedBy}` : ''}, ${r.faces.length} face${r.faces.length === 1 ? '' : 's'}`];
         const j = resultJson(item.file, r, threshold, band);  // boxes clamped to the image
         r.faces.forEach((f, i) => parts.push(`  face ${i + 1} at [${j.faces[i].box.map(Math.round).join(', ')}], ${detectorText(f.score)}: ${faceVerdictText(f, threshold, band)}`));
         for (const l of provenanceLines(r.provenance)) parts.push(`  metadata: ${l}`);
@@ -359,7 +434,7 @@ async function evaluate(checker, o) {
       // Names stay inside the folder: "../x" or an absolute path is a per-row error.
       if (!row.file || !file.startsWith(root + path.sep)) throw new DeepfakeShieldError('INVALID_ARGUMENT', `"${row.file}" is not a file inside ${dir}`);
       // A video row scores its most suspicious face track (video-level AUC).
-      const r = isVideo(file) ? await checkVideo(checker, file, o) : checker.checkSync(readImageFile(file), { tiles: o.tiles });
+      const r = isVideo(file) ? await checkVideo(checker, file, o) : await checkImageFile(checker, file, { tiles: o.tiles }, { verify: false });
       if (r.fake == null) noFace++; else s = r.fake;
       const v = r.fake == null ? r.verdict : verdictFor(r.fake, threshold, band);
       if (v === 'inconclusive') inconclusive++;

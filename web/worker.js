@@ -53,10 +53,10 @@ async function check({ id, bytes, heatmap }) {
       if (e?.code !== 'UNSUPPORTED_FORMAT' || typeof createImageBitmap !== 'function') throw e;
       let pixels;
       try { pixels = await browserPixels(bytes); } catch { throw e; }
-      result = checker.checkSync(pixels, options);
+      // The browser decoded the pixels; the metadata (and its Content Credentials, verified)
+      // still comes from the file's own bytes, and the verdict takes it into account.
+      result = await checker.check(pixels, { ...options, source: new Uint8Array(bytes) });
       result.decodedBy = 'browser';
-      // The browser decoded the pixels; the metadata still comes from the file's own bytes.
-      result.provenance = checker.provenance(new Uint8Array(bytes));
     }
     const transfer = result.faces.filter((f) => f.heatmap).map((f) => f.heatmap.data.buffer);
     self.postMessage({ type: 'result', id, result }, transfer);

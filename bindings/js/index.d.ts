@@ -51,6 +51,12 @@ export interface CheckOptions {
   maxBytes?: number;
   /** check() only: verify a C2PA manifest the file carries (default true; lazily loaded). */
   verifyC2pa?: boolean;
+  /**
+   * Pixels only: the encoded file they were decoded from elsewhere (a browser's decoder,
+   * ffmpeg), so the result still carries that file's provenance and check() verifies its
+   * Content Credentials. Not for encoded input (it is its own source) or video frames.
+   */
+  source?: Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
 }
 
 export interface Heatmap {
@@ -131,7 +137,7 @@ export interface CheckResult {
   /** 'declared_ai' when the metadata says so; 'no_face' without faces; else the verdict of the
    * highest face score (null: no classifier). */
   verdict: Verdict | null;
-  /** From the file's container (encoded input only; null for pixels). */
+  /** From the file's container (encoded input, or pixels with options.source; else null). */
   provenance: Provenance | null;
   /** Milliseconds. */
   timings: { decode: number; detect: number; classify: number; total: number };

@@ -321,13 +321,18 @@ export class Checker {
    */
   async check(input, options = {}) {
     if (!this._native) throw new DeepfakeShieldError('DISPOSED', 'checker was disposed');
-    if (input && typeof Blob !== 'undefined' && input instanceof Blob) input = new Uint8Array(await input.arrayBuffer());
+    const isBlob = (x) => x && typeof Blob !== 'undefined' && x instanceof Blob;
+    if (isBlob(input)) input = new Uint8Array(await input.arrayBuffer());
+    if (options && typeof options === 'object' && isBlob(options.source)) {
+      options = { ...options, source: new Uint8Array(await options.source.arrayBuffer()) };
+    }
     await this._renewal?.pending;
     const r = this.checkSync(input, options);
     await this._renewal?.pending;
-    // Content Credentials found by the container scan: verified here (async, loaded lazily).
+    // Content Credentials found by the container scan: verified here (async, loaded lazily),
+    // in the file the pixels came from when they were decoded elsewhere.
     if (r.provenance?.c2pa && options?.verifyC2pa !== false) {
-      mergeC2pa(r.provenance, await verifyC2pa(toBytes(input)));
+      mergeC2pa(r.provenance, await verifyC2pa(toBytes(options.source ?? input)));
       annotate(r, this.threshold, this.band);
     }
     return r;
@@ -340,15 +345,24 @@ export class Checker {
     checkOptionTypes(options);
     const t0 = now();
     let r;
+    const { source, ...nativeOptions } = options;
     const bytes = toBytes(input);
     if (bytes) {
+      if (source !== undefined) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'option source is for pixels decoded elsewhere; encoded input is its own source');
       // A detached ArrayBuffer reads as zero bytes, so it lands here too.
       if (bytes.length === 0) throw new DeepfakeShieldError('EMPTY_INPUT', 'image is empty (0 bytes, or a detached buffer)');
-      r = this._native.checkEncoded(bytes, options);
+      r = this._native.checkEncoded(bytes, nativeOptions);
     } else if (input && typeof input === 'object' && 'data' in input && 'width' in input && 'height' in input) {
       const data = input.data instanceof Uint8ClampedArray || input.data instanceof Uint8Array ? realView(input.data) : null;
       if (!data) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'pixels.data must be a Uint8Array or Uint8ClampedArray (RGBA)');
-      r = this._native.checkPixels(data, input.width, input.height, options);
+      // The encoded file these pixels were decoded from: read before the pixels are checked,
+      // so a wrong type fails without any work done.
+      const sourceBytes = source === undefined ? null : toBytes(source);
+      if (source !== undefined && !sourceBytes?.length) {
+        throw new DeepfakeShieldError('INVALID_ARGUMENT', `option source must be the file's bytes (Uint8Array, ArrayBuffer), got ${describe(source)}${sourceBytes ? ' of 0 bytes' : ''}`);
+      }
+      r = this._native.checkPixels(data, input.width, input.height, nativeOptions);
+      if (sourceBytes && !r.error) r.provenance = unwrap(this._native.scanProvenance(sourceBytes));
     } else {
       throw new DeepfakeShieldError('INVALID_ARGUMENT',
         `expected image bytes (Uint8Array, ArrayBuffer, Blob) or pixels {data, width, height}, got ${describe(input)}`);
@@ -413,6 +427,7 @@ export class Checker {
     const { maxFrames = 64, ...checkOptions } = options;
     if (!Number.isInteger(maxFrames) || maxFrames < 1) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'option maxFrames must be a positive integer');
     checkOptionTypes(checkOptions);
+    if ('source' in checkOptions) throw new DeepfakeShieldError('INVALID_ARGUMENT', 'option source is for one image\'s pixels, not video frames');
     await this._renewal?.pending;
     unwrap(this._native.videoBegin());
     this._inVideo = true;
@@ -475,8 +490,8 @@ const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'classify', 'heatmap', 'verifyC2pa'
 // A mistyped option name or value would otherwise silently fall back to its default.
 function checkOptionTypes(o) {
   for (const k of Object.keys(o)) {
-    if (!(k in NUMBER_OPTIONS) && !BOOLEAN_OPTIONS.includes(k)) {
-      throw new DeepfakeShieldError('INVALID_ARGUMENT', `unknown option ${k} (known: ${[...Object.keys(NUMBER_OPTIONS), ...BOOLEAN_OPTIONS].join(', ')})`);
+    if (!(k in NUMBER_OPTIONS) && !BOOLEAN_OPTIONS.includes(k) && k !== 'source') {
+      throw new DeepfakeShieldError('INVALID_ARGUMENT', `unknown option ${k} (known: ${[...Object.keys(NUMBER_OPTIONS), ...BOOLEAN_OPTIONS, 'source'].join(', ')})`);
     }
   }
   for (const [k, [lo, hi, int]] of Object.entries(NUMBER_OPTIONS)) {

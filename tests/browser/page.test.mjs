@@ -381,7 +381,7 @@ test('the build-web folder works offline once loaded (service worker cache), wit
   fs.rmSync(out, { recursive: true, force: true });
 });
 
-test('formats the module cannot decode (WebP) are decoded by the browser in the worker', { skip, timeout: 120000 }, async () => {
+test('formats the module cannot decode (WebP) are decoded by the browser in the worker, their metadata read from the file', { skip, timeout: 120000 }, async () => {
   const context = await env.browser.newContext({ serviceWorkers: 'block' });
   const page = await context.newPage();
   await page.goto(`${env.srv.url}/web/`);
@@ -397,12 +397,28 @@ test('formats the module cannot decode (WebP) are decoded by the browser in the 
     const webp = await canvas.convertToBlob({ type: 'image/webp', quality: 0.95 });
     const head = new Uint8Array(await webp.slice(0, 12).arrayBuffer());
     if (String.fromCharCode(...head.slice(8, 12)) !== 'WEBP') throw new Error('no WebP encoder');
+    // The same WebP with an XMP chunk saying generative AI made it (IPTC trainedAlgorithmicMedia).
+    const xmp = new TextEncoder().encode('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta>');
+    const plain = new Uint8Array(await webp.arrayBuffer());
+    const declared = new Uint8Array(plain.length + 8 + xmp.length + (xmp.length % 2));
+    declared.set(plain);
+    declared.set(new TextEncoder().encode('XMP '), plain.length);
+    const dv = new DataView(declared.buffer);
+    dv.setUint32(plain.length + 4, xmp.length, true);
+    declared.set(xmp, plain.length + 8);
+    dv.setUint32(4, declared.length - 8, true);
     const dt = new DataTransfer();
     dt.items.add(new File([webp], 'portrait.webp', { type: 'image/webp' }));
+    dt.items.add(new File([declared], 'declared.webp', { type: 'image/webp' }));
     document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     return [bmp.width, bmp.height];
   }, jpeg);
-  await waitCards(page, 1);
+  await waitCards(page, 2);
+  // Decoded by the browser, the metadata still read from the file's own bytes, and the verdict
+  // taking it into account.
+  const declaredCard = await readCard(page, 'declared.webp');
+  assert.match(declaredCard.verdict, /Declared AI-generated/, declaredCard.verdict);
+  assert.match(declaredCard.timings, /decoded by the browser/);
   const card = await readCard(page, 'portrait.webp');
   assert.equal(card.viewBox, `0 0 ${size[0]} ${size[1]}`);
   assert.equal(card.boxes.length, 1, `one face: ${card.verdict}`);

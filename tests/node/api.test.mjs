@@ -169,8 +169,8 @@ test('provenance: a C2PA manifest is reported (not verified), plain files say no
   assert.throws(() => checker.provenance('nope'), (e) => e.code === 'INVALID_ARGUMENT');
 });
 
-test('a PNG whose text chunks name an AI generator is declared_ai whatever the pixels say', () => {
-  // 1x1 RGB PNG with a "parameters" tEXt chunk (what AUTOMATIC1111 writes), CRCs computed here.
+// A 1x1 RGB PNG with a "parameters" tEXt chunk (what AUTOMATIC1111 writes), CRCs computed here.
+function aiDeclaredPng() {
   const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
   const crc = (b) => { let c = 0xffffffff; for (const x of b) c = crcTable[(c ^ x) & 255] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
   const chunk = (type, data) => {
@@ -184,7 +184,12 @@ test('a PNG whose text chunks name an AI generator is declared_ai whatever the p
   const idat = zlib.deflateSync(Buffer.from([0, 200, 100, 50]));
   const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
     chunk('tEXt', Buffer.from('parameters\0a portrait, Steps: 20, Sampler: Euler a', 'latin1')), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-  const r = checker.checkSync(new Uint8Array(png));
+  return new Uint8Array(png);
+}
+
+test('a PNG whose text chunks name an AI generator is declared_ai whatever the pixels say', () => {
+  const png = aiDeclaredPng();
+  const r = checker.checkSync(png);
   assert.equal(r.provenance.ai_declared, true);
   assert.equal(r.provenance.metadata.ai_generator, 'Stable Diffusion (AUTOMATIC1111-style parameters)');
   assert.equal(r.verdict, 'declared_ai');
@@ -209,6 +214,30 @@ test('check() verifies Content Credentials: valid, valid with an ingredient, bad
   // checkSync does not verify (it cannot wait); verifyC2pa: false skips it in check().
   assert.equal(checker.checkSync(sharedFile('testdata/provenance/C.jpg')).provenance.c2pa.verified, undefined);
   assert.equal((await checker.check(sharedFile('testdata/provenance/C.jpg'), { verifyC2pa: false })).provenance.c2pa.verified, undefined);
+});
+
+test('pixels decoded elsewhere with options.source: that file\'s provenance, its C2PA verified, the verdict from it', { skip: SKIP_SHARED }, async () => {
+  const png = aiDeclaredPng();
+  const pixels = checker.decode(png);
+  assert.equal(checker.checkSync(pixels).verdict, 'no_face');
+  const declared = checker.checkSync(pixels, { source: png });
+  assert.equal(declared.provenance.ai_declared, true);
+  assert.equal(declared.verdict, 'declared_ai');
+  const signed = sharedFile('testdata/provenance/C.jpg');
+  const r = await checker.check(checker.decode(signed), { source: signed.buffer.slice(signed.byteOffset, signed.byteOffset + signed.length), classify: false });
+  assert.equal(r.provenance.c2pa.verified, true);
+  assert.equal(r.provenance.c2pa.valid, true);
+  assert.deepEqual(r.provenance.c2pa.actions, ['c2pa.created']);
+  const blob = await checker.check(pixels, { source: new Blob([png]) });
+  assert.equal(blob.verdict, 'declared_ai');
+  // Misuse is INVALID_ARGUMENT before any work, and the next call still works.
+  const bad = (e) => e.code === 'INVALID_ARGUMENT' && /source/.test(e.message);
+  assert.throws(() => checker.checkSync(png, { source: png }), bad);
+  assert.throws(() => checker.checkSync(pixels, { source: 'photo.webp' }), bad);
+  assert.throws(() => checker.checkSync(pixels, { source: new Uint8Array(0) }), bad);
+  assert.throws(() => checker.checkSync(pixels, { source: null }), bad);
+  await assert.rejects(checker.checkVideoFrames([{ ...pixels, t: 0 }], { source: png }), bad);
+  assert.equal(checker.checkSync(pixels, { source: png }).verdict, 'declared_ai');
 });
 
 test('hostile metadata: truncated and deeply nested JUMBF, a 1 GB extended-XMP claim, invalid UTF-8 text; pixels still checked', { skip: SKIP_SHARED }, async () => {

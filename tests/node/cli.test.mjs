@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, FACE_FIXTURE } from './helpers.mjs';
+import { ROOT, FACE_FIXTURE, HAVE_FFMPEG, SKIP_FFMPEG } from './helpers.mjs';
 import { png } from '../corpus/generate.mjs';
 import { createChecker } from '../../dist/index.js';
 import { auc, metrics } from '../../bin/deepfake-shield.js';
@@ -260,6 +260,73 @@ test('arguments: "--" ends options, --threshold is parsed strictly, --heatmap ne
     const r = spawnSync(process.execPath, [CLI, '--json', '--', odd], { encoding: 'utf8', cwd: tmp });
     assert.equal(r.status, 1);
     assert.equal(JSON.parse(r.stdout).file, odd);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('WebP, TIFF, AVIF and JPEG XL through ffmpeg: the same faces as the JPEG, the file\'s own metadata, limits, no ffmpeg', { skip: SKIP_FFMPEG, timeout: 120000 }, () => {
+  assert.ok(HAVE_FFMPEG, 'ffmpeg must be installed in CI (tools/setup.sh)');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-formats-'));
+  try {
+    // The portrait as a PNG (RGB), then that PNG in each format; WebP and TIFF losslessly.
+    const made = { 'p.png': [], 'p.webp': ['-c:v', 'libwebp', '-lossless', '1'], 'p.tiff': [], 'p.avif': [], 'p.jxl': [] };
+    for (const [name, args] of Object.entries(made)) {
+      const from = name === 'p.png' ? FACE_FIXTURE : path.join(tmp, 'p.png');
+      const mk = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', from, '-frames:v', '1', ...args, path.join(tmp, name)]);
+      assert.equal(mk.status, 0, `${name}: ${mk.stderr}`);
+    }
+    // An AI-declared WebP: an XMP chunk naming IPTC's trainedAlgorithmicMedia after the image.
+    const webp = fs.readFileSync(path.join(tmp, 'p.webp'));
+    const xmp = Buffer.from('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta>');
+    const xmpChunk = Buffer.concat([Buffer.from('XMP '), Buffer.alloc(4), xmp, Buffer.alloc(xmp.length % 2)]);
+    xmpChunk.writeUInt32LE(xmp.length, 4);
+    const declared = Buffer.concat([webp, xmpChunk]);
+    declared.writeUInt32LE(declared.length - 8, 4);
+    fs.writeFileSync(path.join(tmp, 'declared.webp'), declared);
+    // A lossless WebP header claiming 12000 x 12000 (144 MP; ffmpeg itself would try it) with
+    // nothing after it, and an HLS playlist named .webp: neither reaches a decoder.
+    const vp8l = Buffer.alloc(9);
+    vp8l[0] = 0x2f;
+    vp8l.writeUInt32LE((11999 | (11999 << 14)) >>> 0, 1);
+    fs.writeFileSync(path.join(tmp, 'huge.webp'), Buffer.concat([Buffer.from('RIFF'), Buffer.from([21, 0, 0, 0]), Buffer.from('WEBPVP8L'), Buffer.from([9, 0, 0, 0]), vp8l, Buffer.alloc(1)]));
+    fs.writeFileSync(path.join(tmp, 'playlist.webp'), '#EXTM3U\n#EXTINF:1,\nhttp://127.0.0.1:9/a.ts\n#EXT-X-ENDLIST\n');
+    fs.writeFileSync(path.join(tmp, 'cut.webp'), webp.subarray(0, 60));
+    const jpeg = JSON.parse(run('--json', FACE_FIXTURE).stdout);
+    const r = run('--json', tmp);
+    assert.equal(r.status, 1, r.stderr);
+    const got = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => [path.basename(o.file), o]));
+    for (const name of [...Object.keys(made), 'declared.webp']) {
+      const o = got[name];
+      assert.equal(o.error, null, `${name}: ${JSON.stringify(o.error)}`);
+      assert.deepEqual([o.width, o.height, o.faces.length], [jpeg.width, jpeg.height, jpeg.faces.length], name);
+      assert.ok(Math.abs(o.faces[0].box[0] - jpeg.faces[0].box[0]) < 3, name);
+      assert.ok(Math.abs(o.fake - jpeg.fake) < 0.05, `${name}: ${o.fake} vs the JPEG's ${jpeg.fake}`);
+    }
+    // The PNG (read by the module) and its lossless WebP and TIFF (read through ffmpeg): the
+    // same pixels, so the same faces and scores exactly.
+    for (const name of ['p.webp', 'p.tiff']) {
+      assert.deepEqual(got[name].faces.map((f) => [f.box, f.fake]), got['p.png'].faces.map((f) => [f.box, f.fake]), name);
+    }
+    assert.equal(got['declared.webp'].verdict, 'declared_ai', 'the verdict reads the WebP\'s own XMP');
+    assert.equal(got['huge.webp'].error.code, 'IMAGE_TOO_LARGE');
+    assert.match(got['huge.webp'].error.message, /12000x12000/);
+    assert.equal(got['playlist.webp'].error.code, 'UNSUPPORTED_FORMAT');
+    assert.equal(got['cut.webp'].error.code, 'CORRUPT_IMAGE');
+    // Human output says which decoder read the file; "check" names the default command.
+    const human = run('check', path.join(tmp, 'p.webp'));
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /decoded by ffmpeg \(WebP\), 1 face/);
+    // eval reads them too.
+    fs.writeFileSync(path.join(tmp, 'labels.csv'), 'file,label\np.webp,REAL\np.tiff,REAL\n');
+    const ev = spawnSync(process.execPath, [CLI, 'eval', tmp], { encoding: 'utf8' });
+    assert.equal(ev.status, 0, ev.stderr);
+    assert.deepEqual([JSON.parse(ev.stdout).n, JSON.parse(ev.stdout).errors], [2, 0]);
+    // Without ffmpeg: the module's refusal, saying what would read it.
+    const bare = spawnSync(process.execPath, [CLI, '--json', path.join(tmp, 'p.webp')], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+    const e = JSON.parse(bare.stdout).error;
+    assert.equal(e.code, 'UNSUPPORTED_FORMAT');
+    assert.match(e.message, /ffmpeg, which is not installed/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

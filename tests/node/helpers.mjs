@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // DFS_SHARED points elsewhere (or at nothing, to run the suite as a clone without the data would).
@@ -34,3 +35,7 @@ export function toolSkip(reason) {
   return reason;
 }
 
+
+export const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+// In CI the setup script installs ffmpeg: there a missing ffmpeg is a failure, not a skip.
+export const SKIP_FFMPEG = HAVE_FFMPEG ? false : process.env.CI === 'true' ? false : 'ffmpeg is not installed';

@@ -8,12 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createChecker } from '../../dist/index.js';
-import { ROOT, FACE_FIXTURE, faceFixture } from './helpers.mjs';
+import { ROOT, FACE_FIXTURE, faceFixture, HAVE_FFMPEG, SKIP_FFMPEG } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'bin/deepfake-shield.js');
-const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
-// In CI the setup script installs ffmpeg: there a missing ffmpeg is a failure, not a skip.
-const SKIP_FFMPEG = HAVE_FFMPEG ? false : process.env.CI === 'true' ? false : 'ffmpeg is not installed';
 
 const checker = await createChecker();
 
