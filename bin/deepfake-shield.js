@@ -159,7 +159,8 @@ function ffprobe(fd, { format = null, code = 'CORRUPT_VIDEO', what = 'video' } =
   const r = spawnSync('ffprobe', ['-v', 'error', ...(format ? ['-f', format] : []), '-select_streams', 'v:0',
     '-show_entries', 'stream=width,height:format=duration', '-of', 'json', FD_INPUT],
   { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe', fd], timeout: FFMPEG_TIMEOUT_MS });
-  if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', `checking ${what}s needs ffmpeg (apt-get install ffmpeg; tools/setup.sh installs it)`);
+  // (ffmpegImage turns this into its own hint for images.)
+  if (r.error?.code === 'ENOENT') throw new DeepfakeShieldError('VIDEO_DECODER_MISSING', 'checking videos needs ffmpeg (apt-get install ffmpeg; tools/setup.sh installs it)');
   if (r.error) throw new DeepfakeShieldError(code, `ffprobe failed: ${r.error.message}`);
   let info;
   try { info = JSON.parse(r.stdout); } catch { info = null; }

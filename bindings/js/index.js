@@ -487,11 +487,14 @@ const NUMBER_OPTIONS = {
   maxBytes: [1, 2147483647, true],
 };
 const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'classify', 'heatmap', 'verifyC2pa'];
+// Options whose value is checked where it is used (checkSync: source).
+const OTHER_OPTIONS = ['source'];
+const KNOWN_OPTIONS = [...Object.keys(NUMBER_OPTIONS), ...BOOLEAN_OPTIONS, ...OTHER_OPTIONS];
 // A mistyped option name or value would otherwise silently fall back to its default.
 function checkOptionTypes(o) {
   for (const k of Object.keys(o)) {
-    if (!(k in NUMBER_OPTIONS) && !BOOLEAN_OPTIONS.includes(k) && k !== 'source') {
-      throw new DeepfakeShieldError('INVALID_ARGUMENT', `unknown option ${k} (known: ${[...Object.keys(NUMBER_OPTIONS), ...BOOLEAN_OPTIONS, 'source'].join(', ')})`);
+    if (!KNOWN_OPTIONS.includes(k)) {
+      throw new DeepfakeShieldError('INVALID_ARGUMENT', `unknown option ${k} (known: ${KNOWN_OPTIONS.join(', ')})`);
     }
   }
   for (const [k, [lo, hi, int]] of Object.entries(NUMBER_OPTIONS)) {
