@@ -4,6 +4,7 @@ export -> .dfs -> load-back.
     /usr/bin/python3 -m unittest discover -s tools/train -p 'test_*.py'
 """
 
+import copy
 import math
 import os
 import tempfile
@@ -14,6 +15,7 @@ from PIL import Image
 import torch
 
 import calibrate_product
+import checkpoint
 import data
 import dfs_io
 import loo
@@ -174,6 +176,50 @@ class ExportTest(unittest.TestCase):
         with torch.no_grad():
             got2 = back(x)
         self.assertLess(float((got2 - ref).abs().max()), 2e-2 * (1 + float(ref.abs().max())))
+
+
+class CheckpointTest(unittest.TestCase):
+    def test_packed_checkpoint_resumes_the_optimizer_within_bfloat16(self):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8),
+                                    torch.nn.Flatten(), torch.nn.Linear(8 * 6 * 6, 1))
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+        x = torch.randn(4, 3, 8, 8)
+        for _ in range(3):
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "arch": {"a": 1},
+              "input": 8, "state": {"epoch": 2, "steps": 3}}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "sub", "last.pt")
+            checkpoint.save(ck, path)
+            raw = torch.load(path)
+            back = checkpoint.load(path)
+        self.assertEqual(raw["packed"], "moments bf16")
+        self.assertEqual(raw["opt"]["state"][0]["exp_avg"].dtype, torch.bfloat16)
+        self.assertNotIn("packed", back)
+        self.assertEqual(back["state"], ck["state"])
+        for k, v in ck["model"].items():  # weights and BatchNorm statistics exact
+            self.assertTrue(torch.equal(back["model"][k], v), k)
+        for pid, st in ck["opt"]["state"].items():
+            for k in checkpoint.MOMENTS:
+                got = back["opt"]["state"][pid][k]
+                self.assertEqual(got.dtype, torch.float32)
+                self.assertTrue(torch.allclose(got, st[k], rtol=2 ** -7, atol=0), (pid, k))
+            self.assertTrue(torch.equal(back["opt"]["state"][pid]["step"], st["step"]))
+        # one more step from the original and from the restored state land together
+        m2 = copy.deepcopy(model)
+        m2.load_state_dict(back["model"])
+        o2 = torch.optim.AdamW(m2.parameters(), lr=1e-2)
+        o2.load_state_dict(back["opt"])
+        for m, o in ((model, opt), (m2, o2)):
+            o.zero_grad()
+            m(x).pow(2).mean().backward()
+            o.step()
+        for a, b in zip(model.parameters(), m2.parameters()):
+            self.assertLess(float((a - b).abs().max()), 1e-4)
+        self.assertIs(checkpoint.unpack(ck), ck)  # an unpacked checkpoint passes through
 
 
 class PredictTest(unittest.TestCase):

@@ -8,7 +8,9 @@ resume is a warm restart. Every --eval-every minutes: validation (AUC, log loss,
 threshold at FPR <= 10% on reals), a full checkpoint in cache/last.pt, and, when validation
 AUC improves, export to models/classifier.dfs and tools/train/state.json. Between those, every
 --save-every minutes, cache/last.pt alone (no validation), so a run killed without a signal loses
-at most that much.
+at most that much. A main run also writes a packed copy of each cache/last.pt to
+tools/train/checkpoint/last.pt (checkpoint.py), which is committed, so a fresh machine resumes
+exactly.
 """
 
 import argparse
@@ -26,6 +28,7 @@ import torch
 from torch.utils.data import DataLoader
 
 import calibrate_product
+import checkpoint
 import data
 import dfs_io
 import metrics
@@ -115,7 +118,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float, required=True, help="training wall-clock budget")
     ap.add_argument("--resume", action="store_true",
-                    help="continue from cache/last.pt, else from models/classifier.dfs")
+                    help="continue from cache/last.pt, else the repository's checkpoint/last.pt "
+                         "(checkpoint.py), else from models/classifier.dfs")
     ap.add_argument("--width", type=float, default=0.5)
     ap.add_argument("--depth", type=float, default=0.5)
     ap.add_argument("--input", type=int, default=0,
@@ -205,13 +209,18 @@ def main():
     state = {"epoch": 0, "steps": 0, "images": 0, "train_seconds": 0.0, "best": None,
              "history": [], "cycles": []}
     opt_state = None
-    if args.resume and os.path.exists(LAST):
-        ck = torch.load(LAST, map_location="cpu")
+    # A main run resumes from this machine's cache/last.pt, else from the repository's packed
+    # copy of it (a fresh machine); a side run or --init from its own start.
+    ck_path = LAST if os.path.exists(LAST) else (
+        checkpoint.REPO_CKPT if not (args.tag or args.init) and os.path.exists(
+            checkpoint.REPO_CKPT) else None)
+    if args.resume and ck_path:
+        ck = checkpoint.load(ck_path)
         arch, n_in = ck["arch"], ck["input"]
         model = EffNetClassifier(arch)
         model.load_state_dict(ck["model"])
         opt_state, state = ck["opt"], ck["state"]
-        log(f"resumed from {LAST}: epoch {state['epoch']}, best {state['best']}")
+        log(f"resumed from {ck_path}: epoch {state['epoch']}, best {state['best']}")
     elif args.resume:
         src = args.init or (dfs_io.DEFAULT_DFS if args.tag else args.out)
         model, header = dfs_io.load_dfs_into_model(src, kind_head=kind_head or None)
@@ -291,7 +300,7 @@ def main():
                                num_workers=args.workers,
                                worker_init_fn=lambda _: torch.set_num_threads(1)))
 
-    if args.resume and not os.path.exists(LAST):
+    if args.resume and not ck_path:
         it = loader()
         dfs_io.renormalize_bn(model, (next(it)[0] for _ in range(16)))
 
@@ -392,9 +401,12 @@ def main():
 
     def save_last():
         state["recipe"] = recipe
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "arch": arch,
-                    "input": n_in, "state": state}, LAST + ".tmp")
+        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "arch": arch,
+              "input": n_in, "state": state}
+        torch.save(ck, LAST + ".tmp")
         os.replace(LAST + ".tmp", LAST)
+        if not args.tag:
+            checkpoint.save(ck)  # the repository's copy, for a session on a fresh machine
         train_state.save(state, state_path)
 
     total, warm = args.minutes * 60, args.warmup_min * 60
