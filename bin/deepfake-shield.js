@@ -4,6 +4,7 @@
 //   deepfake-shield eval DIR [--threshold T] [--model F] [--scores OUT.csv]
 //     (DIR: images and labels.csv: file,label; OUT.csv: file,label,fake,faces per image)
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import {
 } from '../dist/index.js';
 
 // The module decodes JPEG, PNG, BMP and GIF itself; WebP, TIFF, AVIF and JPEG XL go through ffmpeg.
-const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif', '.webp', '.tif', '.tiff', '.avif', '.jxl']);
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif', '.webp', '.tif', '.tiff', '.avif', '.jxl', '.heic', '.heif']);
 const VIDEO_EXT = new Set(['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi']);
 const CHECKABLE = (name) => IMAGE_EXT.has(path.extname(name).toLowerCase()) || VIDEO_EXT.has(path.extname(name).toLowerCase());
 const isVideo = (name) => VIDEO_EXT.has(path.extname(name).toLowerCase());
@@ -251,13 +252,64 @@ export function ffmpegImage(file, bytes, refused) {
     const why = r.status === 0 ? `${r.stdout?.length ?? 0} bytes of pixels for ${width}x${height}` : firstLine(String(r.stderr || r.error?.message || 'no reason given'));
     throw new DeepfakeShieldError('CORRUPT_IMAGE', `ffmpeg could not decode this ${fmt.name} image: ${why}`);
   }
-  return { format: fmt.name, pixels: { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, n), width, height } };
+  return { format: fmt.name, decoder: 'ffmpeg', pixels: { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, n), width, height } };
+}
+
+// HEIC/HEIF (phone cameras: HEVC tiles in a grid, turned by irot/imir): libheif's own tools
+// (Debian's libheif-examples), which assemble the grid and apply the turn, as a viewer shows it.
+// Debian's ffmpeg 5.1 has no HEIF reader. Brands per ISO/IEC 23008-12 (HEVC-coded images).
+const HEIF_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'];
+const isHeif = (b) => b.length >= 16 && ascii(b, 4, 8) === 'ftyp' && (HEIF_BRANDS.includes(ascii(b, 8, 12))
+  || (ascii(b, 8, 12) === 'mif1' && HEIF_BRANDS.some((x) => {
+    const end = Math.min(b.length, ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0);  // compatible brands: after the minor version
+    for (let i = 16; i + 4 <= end; i += 4) if (ascii(b, i, i + 4) === x) return true;
+    return false;
+  })));
+
+/**
+ * The primary image of a HEIC/HEIF file, decoded by libheif's heif-convert to a PNG in a
+ * private temporary folder and read back by the module, as {data, width, height} RGBA.
+ * heif-info reads the sizes first: over the module's limits it is IMAGE_TOO_LARGE before
+ * anything is decoded. Both tools read the opened file through its descriptor, as ffmpeg does.
+ */
+export function heifImage(checker, file, refused) {
+  const fd = openRegular(file);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepfake-shield-heif-'));
+  const tool = (name, args, what) => {
+    const r = spawnSync(name, args, { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe', fd], timeout: FFMPEG_TIMEOUT_MS });
+    if (r.error?.code === 'ENOENT') {
+      throw new DeepfakeShieldError('UNSUPPORTED_FORMAT', `${refused.message}; the CLI decodes HEIC through libheif's ${name}, which is not installed (apt-get install libheif-examples; tools/setup.sh installs it)`);
+    }
+    if (r.status !== 0) throw new DeepfakeShieldError('CORRUPT_IMAGE', `${what}: ${firstLine(String(r.stderr || r.stdout || r.error?.message || 'no reason given')) || 'no reason given'}`);
+    return r.stdout;
+  };
+  try {
+    // One line per top-level image ("image: 4032x3024 (id=49), primary"); heif-convert numbers
+    // its outputs in the same order when there are several.
+    const images = [...tool('heif-info', [FD_INPUT], 'not a readable HEIC image').matchAll(/^image: (\d+)x(\d+) \(id=\d+\)(, primary)?/gm)];
+    if (!images.length) throw new DeepfakeShieldError('CORRUPT_IMAGE', 'not a readable HEIC image: no image in it');
+    const k = Math.max(0, images.findIndex((m) => m[3]));
+    const [width, height] = [Number(images[k][1]), Number(images[k][2])];
+    if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+      throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `HEIC image is ${width}x${height}, over the limit of ${MAX_PIXELS} pixels or ${MAX_SIDE} a side`);
+    }
+    tool('heif-convert', ['--quiet', FD_INPUT, path.join(dir, 'image.png')], 'libheif could not decode this HEIC image');
+    const png = path.join(dir, images.length === 1 ? 'image.png' : `image-${k + 1}.png`);
+    const pixels = checker.decode(fs.readFileSync(png));
+    if (pixels.width * pixels.height !== width * height) {
+      throw new DeepfakeShieldError('CORRUPT_IMAGE', `libheif decoded ${pixels.width}x${pixels.height} for a ${width}x${height} HEIC image`);
+    }
+    return { format: 'HEIC', decoder: 'libheif', pixels };
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
- * One image file: the module's own decoder, else ffmpeg (ffmpegImage); the metadata, its
- * Content Credentials and the verdict still come from the file's own bytes. `verify`: check()
- * (C2PA verified) rather than checkSync().
+ * One image file: the module's own decoder, else libheif (heifImage) or ffmpeg (ffmpegImage);
+ * the metadata, its Content Credentials and the verdict still come from the file's own bytes.
+ * `verify`: check() (C2PA verified) rather than checkSync().
  */
 export async function checkImageFile(checker, file, options, { verify = true } = {}) {
   const bytes = readImageFile(file);
@@ -266,8 +318,8 @@ export async function checkImageFile(checker, file, options, { verify = true } =
     return await run(bytes, options);
   } catch (e) {
     if (e?.code !== 'UNSUPPORTED_FORMAT') throw e;
-    const { format, pixels } = ffmpegImage(file, bytes, e);
-    return Object.assign(await run(pixels, { ...options, source: bytes }), { decodedBy: `ffmpeg (${format})` });
+    const { format, decoder, pixels } = isHeif(bytes) ? heifImage(checker, file, e) : ffmpegImage(file, bytes, e);
+    return Object.assign(await run(pixels, { ...options, source: bytes }), { decodedBy: `${decoder} (${format})` });
   }
 }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(emscripten node-acorn libstb-dev libxnnpack-dev googletest cmake g++ chromium clang
-      libclang-rt-14-dev nodejs npm ffmpeg clang-format python3-pyflakes)
+      libclang-rt-14-dev nodejs npm ffmpeg libheif-examples clang-format python3-pyflakes)
 if [[ "${1:-}" == "--dev" ]]; then pkgs+=(python3-torch python3-torchvision python3-numpy); fi
 
 missing=()

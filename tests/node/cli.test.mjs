@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, FACE_FIXTURE, HAVE_FFMPEG, SKIP_FFMPEG } from './helpers.mjs';
+import { ROOT, FACE_FIXTURE, HAVE_FFMPEG, SKIP_FFMPEG, HAVE_HEIF, SKIP_HEIF } from './helpers.mjs';
 import { png } from '../corpus/generate.mjs';
 import { createChecker } from '../../dist/index.js';
 import { auc, metrics } from '../../bin/deepfake-shield.js';
@@ -327,6 +327,62 @@ test('WebP, TIFF, AVIF and JPEG XL through ffmpeg: the same faces as the JPEG, t
     const e = JSON.parse(bare.stdout).error;
     assert.equal(e.code, 'UNSUPPORTED_FORMAT');
     assert.match(e.message, /ffmpeg, which is not installed/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('HEIC through libheif: the primary image, the same face as the JPEG, limits, broken files, no libheif', { skip: SKIP_HEIF, timeout: 120000 }, () => {
+  assert.ok(HAVE_HEIF, 'libheif-examples must be installed in CI (tools/setup.sh)');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-heic-'));
+  try {
+    const enc = (out, ...inputs) => {
+      const r = spawnSync('heif-enc', ['-q', '90', '-o', path.join(tmp, out), ...inputs], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${out}: ${r.stderr}`);
+      return fs.readFileSync(path.join(tmp, out));
+    };
+    const heic = enc('p.heic', FACE_FIXTURE);
+    // Two top-level images, the first (primary) a 200-px copy: the primary is the one checked.
+    const small = path.join(tmp, 'small.jpg');
+    assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', FACE_FIXTURE, '-vf', 'scale=200:-2', small]).status, 0);
+    enc('two.heic', small, FACE_FIXTURE);
+    fs.unlinkSync(small);
+    // The image's spatial extent (ispe) rewritten to 12000 x 12000: refused from its header.
+    const huge = Buffer.from(heic);
+    const ispe = huge.indexOf('ispe');
+    huge.writeUInt32BE(12000, ispe + 8);
+    huge.writeUInt32BE(12000, ispe + 12);
+    fs.writeFileSync(path.join(tmp, 'huge.heic'), huge);
+    fs.writeFileSync(path.join(tmp, 'cut.heic'), heic.subarray(0, heic.length >> 2));
+    // The brand says HEIC, the rest is nothing libheif can read.
+    fs.writeFileSync(path.join(tmp, 'junk.heic'), Buffer.concat([heic.subarray(0, 32), Buffer.alloc(64, 7)]));
+    const jpeg = JSON.parse(run('--json', FACE_FIXTURE).stdout);
+    const r = run('--json', tmp);
+    assert.equal(r.status, 1, r.stderr);
+    const got = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => [path.basename(o.file), o]));
+    const o = got['p.heic'];
+    assert.equal(o.error, null, JSON.stringify(o.error));
+    assert.deepEqual([o.width, o.height, o.faces.length], [jpeg.width, jpeg.height, 1]);
+    assert.ok(o.faces[0].box.every((v, i) => Math.abs(v - jpeg.faces[0].box[i]) < 3), `${o.faces[0].box} vs ${jpeg.faces[0].box}`);
+    assert.ok(Math.abs(o.fake - jpeg.fake) < 0.05, `${o.fake} vs the JPEG's ${jpeg.fake}`);
+    assert.equal(got['two.heic'].error, null);
+    assert.deepEqual([got['two.heic'].width, got['two.heic'].height], [200, 200], 'the primary image');
+    assert.equal(got['huge.heic'].error.code, 'IMAGE_TOO_LARGE');
+    assert.match(got['huge.heic'].error.message, /12000x12000/);
+    assert.equal(got['cut.heic'].error.code, 'CORRUPT_IMAGE');
+    assert.equal(got['junk.heic'].error.code, 'CORRUPT_IMAGE');
+    // Human output names the decoder; the PNG's temporary folder is gone afterwards, also when
+    // decoding failed.
+    const scratch = fs.mkdtempSync(path.join(tmp, 'scratch-'));
+    const human = spawnSync(process.execPath, [CLI, 'check', path.join(tmp, 'p.heic'), path.join(tmp, 'cut.heic')], { encoding: 'utf8', env: { ...process.env, TMPDIR: scratch } });
+    assert.equal(human.status, 1, human.stderr);
+    assert.match(human.stdout, /decoded by libheif \(HEIC\), 1 face/);
+    assert.deepEqual(fs.readdirSync(scratch), [], 'no temporary folder left behind');
+    // Without libheif: the module's refusal, saying what would read it.
+    const bare = spawnSync(process.execPath, [CLI, '--json', path.join(tmp, 'p.heic')], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
+    const e = JSON.parse(bare.stdout).error;
+    assert.equal(e.code, 'UNSUPPORTED_FORMAT');
+    assert.match(e.message, /libheif-examples/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -39,3 +39,6 @@ export function toolSkip(reason) {
 export const HAVE_FFMPEG = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 // In CI the setup script installs ffmpeg: there a missing ffmpeg is a failure, not a skip.
 export const SKIP_FFMPEG = HAVE_FFMPEG ? false : process.env.CI === 'true' ? false : 'ffmpeg is not installed';
+// libheif's tools (HEIC in the CLI), also installed by the setup script.
+export const HAVE_HEIF = ['heif-enc', 'heif-info', 'heif-convert'].every((t) => spawnSync(t, ['--help'], { stdio: 'ignore' }).error === undefined);
+export const SKIP_HEIF = HAVE_HEIF ? false : process.env.CI === 'true' ? false : 'libheif-examples is not installed';
