@@ -52,7 +52,15 @@ async function check({ id, bytes, heatmap }) {
     } catch (e) {
       if (e?.code !== 'UNSUPPORTED_FORMAT' || typeof createImageBitmap !== 'function') throw e;
       let pixels;
-      try { pixels = await browserPixels(bytes); } catch { throw e; }
+      try {
+        pixels = await browserPixels(bytes);
+      } catch {
+        // Phone photos (HEIC) decode in Safari only; say what would read them.
+        if (/HEIF|HEIC/.test(e.message)) {
+          throw Object.assign(new Error('this browser cannot decode HEIC/HEIF photos: open the page in Safari, save the photo as JPEG, or check it with the command-line checker, which reads HEIC through libheif'), { code: e.code });
+        }
+        throw e;
+      }
       // The browser decoded the pixels; the metadata (and its Content Credentials, verified)
       // still comes from the file's own bytes, and the verdict takes it into account.
       result = await checker.check(pixels, { ...options, source: new Uint8Array(bytes) });

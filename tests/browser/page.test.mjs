@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { SKIP_BROWSER, ROOT, photo, artifact, logRequests, waitChecker, waitCards, readCard, dispatchFile, greyBmp, pageEnv } from './helpers.mjs';
 
 const skip = SKIP_BROWSER;
@@ -16,6 +16,7 @@ const env = pageEnv(skip);
 const read = (p) => new Uint8Array(fs.readFileSync(p));
 // The page words scores with the shared module; the test checks the words against it.
 import { formatScore as pct, detectorText } from '../../bindings/js/verdict.js';
+import { HAVE_HEIF } from '../node/helpers.mjs';
 
 // The page must show what the Node API computes for the same bytes (same wasm, same models).
 function assertCardMatches(card, expected, name) {
@@ -386,9 +387,17 @@ test('formats the module cannot decode (WebP) are decoded by the browser in the 
   const page = await context.newPage();
   await page.goto(`${env.srv.url}/web/`);
   await waitChecker(page);
-  // Re-encode a portrait as WebP in the page itself, then drop it.
+  // Re-encode a portrait as WebP in the page itself, then drop it; with it a HEIC of the same
+  // portrait made by libheif's encoder, where it is installed.
   const jpeg = Buffer.from(read(photo('lfw-real/real-0007.jpg'))).toString('base64');
-  const size = await page.evaluate(async (b64) => {
+  let heicB64 = null;
+  if (HAVE_HEIF) {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-page-heic-')), 'p.heic');
+    assert.equal(spawnSync('heif-enc', ['-q', '90', '-o', out, photo('lfw-real/real-0007.jpg')]).status, 0);
+    heicB64 = fs.readFileSync(out).toString('base64');
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  }
+  const size = await page.evaluate(async ([b64, heic]) => {
     const bin = atob(b64);
     const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
     const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
@@ -410,10 +419,17 @@ test('formats the module cannot decode (WebP) are decoded by the browser in the 
     const dt = new DataTransfer();
     dt.items.add(new File([webp], 'portrait.webp', { type: 'image/webp' }));
     dt.items.add(new File([declared], 'declared.webp', { type: 'image/webp' }));
+    if (heic) dt.items.add(new File([Uint8Array.from(atob(heic), (c) => c.charCodeAt(0))], 'photo.heic', { type: 'image/heic' }));
     document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     return [bmp.width, bmp.height];
-  }, jpeg);
-  await waitCards(page, 2);
+  }, [jpeg, heicB64]);
+  await waitCards(page, heicB64 ? 3 : 2);
+  if (heicB64) {
+    // A phone photo (HEIC): decoded where the browser can (Safari), else a card saying what
+    // would read it.
+    const h = await readCard(page, 'photo.heic');
+    if (h.boxes.length !== 1) assert.match(h.verdict, /cannot decode HEIC.*Safari.*command-line checker/s, h.verdict);
+  }
   // Decoded by the browser, the metadata still read from the file's own bytes, and the verdict
   // taking it into account.
   const declaredCard = await readCard(page, 'declared.webp');
