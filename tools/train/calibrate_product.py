@@ -96,7 +96,73 @@ def band_edges(p, y, thr, precision=0.8):
     return float(min(max(lo, 1e-4), thr)), float(max(min(hi, 1 - 1e-4), thr))
 
 
-def calibrate_sources(rows, temperature, max_fpr, min_reals=20, repos=None):
+def source_groups(src, y, min_reals=20):
+    """The real sources the threshold holds on: each with at least min_reals reals alone, the
+    smaller ones pooled."""
+    real_src = sorted(set(src[y == 0]))
+    small = [s_ for s_ in real_src if ((src == s_) & (y == 0)).sum() < min_reals]
+    return [[s_] for s_ in real_src if s_ not in small] + ([small] if small else [])
+
+
+def threshold_for_sources(p, y, src, groups, max_fpr):
+    """The lowest threshold with FPR <= max_fpr on the reals of every group of sources."""
+    thr = 0.0
+    for g in groups:
+        sel = np.isin(src, g) & (y == 0)
+        if sel.any():
+            thr = max(thr, metrics.threshold_for_fpr(p[sel], np.zeros(sel.sum()), max_fpr))
+    return thr
+
+
+def cross_fit(p, y, src, group, max_fpr, groups, repeats=20):
+    """Out-of-fold estimate of what the threshold rule and the band give on faces they were not
+    fitted on. The validation groups (source videos, faces-mixed source groups) are split in two
+    halves at random, `repeats` times; each half is judged by the threshold and band fitted on
+    the other half (the same rule, the same source groups). Returns per real source the mean
+    out-of-fold FPR, per fake kind the mean out-of-fold share caught, the inconclusive share,
+    and the spread of the fitted thresholds."""
+    p, y, src, group = (np.asarray(a) for a in (p, y, src, group))
+    kinds = np.array([s_.split(":")[0] for s_ in src], dtype=object)
+    ug, inv = np.unique(group, return_inverse=True)
+    flagged = np.zeros(len(p))
+    inconclusive = np.zeros(len(p))
+    thresholds = []
+    rng = np.random.default_rng(20261202)
+    for _ in range(repeats):
+        half = rng.integers(0, 2, len(ug))[inv].astype(bool)
+        for fit in (half, ~half):
+            thr = threshold_for_sources(p[fit], y[fit], src[fit], groups, max_fpr)
+            lo, hi = band_edges(p[fit], y[fit], thr)
+            thresholds.append(thr)
+            judged = ~fit
+            flagged[judged] += p[judged] >= thr
+            inconclusive[judged] += (p[judged] >= lo) & (p[judged] < hi)
+    flagged /= repeats
+    inconclusive /= repeats
+    out = {"repeats": repeats, "threshold_range": [float(min(thresholds)), float(max(thresholds))],
+           "inconclusive_frac": float(inconclusive.mean()),
+           "fpr_by_real_source": {s_: [round(float(flagged[(src == s_) & (y == 0)].mean()), 4),
+                                       int(((src == s_) & (y == 0)).sum())]
+                                  for s_ in sorted(set(src[y == 0]))}}
+    is_dfdc = src == "dfdc"
+    if (is_dfdc & (y == 1)).any():
+        out["dfdc_tpr"] = float(flagged[is_dfdc & (y == 1)].mean())
+    for k in ("gan", "diffusion", "swap", "reenactment"):
+        sel = (kinds == k) & (y == 1)
+        if sel.any():
+            out[f"tpr_{k}"] = float(flagged[sel].mean())
+    return out
+
+
+def val_groups():
+    """{validation file name: its split group} for both pools: the DFDC source video, the
+    faces-mixed source group (file names as export_val_dir.py writes them)."""
+    g = {r["file"]: "dfdc:" + r["source_video"] for r in data.read_manifest()}
+    g.update({r["file"]: "mixed:" + r["source_group"] for r in data.read_mixed_manifest()})
+    return g
+
+
+def calibrate_sources(rows, temperature, max_fpr, min_reals=20, repos=None, groups_of=None):
     """Temperature on every scored face; the threshold that keeps each real source with at
     least min_reals scored reals (and the pooled smaller ones) at FPR <= max_fpr; the band;
     and the per-source / per-kind report. repos ({file: source repository} of faces-mixed)
@@ -110,12 +176,8 @@ def calibrate_sources(rows, temperature, max_fpr, min_reals=20, repos=None):
     t = m["temperature"]
     p = metrics.sigmoid(z / t)
     real_src = sorted(set(src[y == 0]))
-    small = [s_ for s_ in real_src if ((src == s_) & (y == 0)).sum() < min_reals]
-    groups = [[s_] for s_ in real_src if s_ not in small] + ([small] if small else [])
-    thr = 0.0
-    for g in groups:
-        sel = np.isin(src, g) & (y == 0)
-        thr = max(thr, metrics.threshold_for_fpr(p[sel], np.zeros(sel.sum()), max_fpr))
+    groups = source_groups(src, y, min_reals)
+    thr = threshold_for_sources(p, y, src, groups, max_fpr)
     lo, hi = band_edges(p, y, thr)
     tpr, fpr = metrics.rates(p, y, thr)
     rep = {"auc": m["auc"], "logloss_cal": metrics.log_loss(z, y, t), "temperature": t,
@@ -140,6 +202,9 @@ def calibrate_sources(rows, temperature, max_fpr, min_reals=20, repos=None):
         files = [r[0] for r in scored]
         info = [{"source_repo": repos[files[i]], "kind": kinds[i]} for i in mx]
         rep["paired"] = paired_check.paired_aucs(info, p[mx], np.ones(len(mx), bool))
+    if groups_of:
+        rep["out_of_fold"] = cross_fit(p, y, src, [groups_of[r[0]] for r in scored], max_fpr,
+                                       groups)
     rep["threshold_rule"] = (f"lowest with FPR <= {max_fpr} on each real source with >= "
                              f"{min_reals} scored validation reals and on the pooled smaller ones")
     return t, thr, rep
@@ -212,7 +277,8 @@ def run(val_dir, dfs_path, max_fpr=0.10, write=False, log=print, mixed_dir=None)
         rows += mrows
         summary = {"dfdc": summary, "mixed": msummary}
         repos = {r["file"]: r["source_repo"] for r in data.read_mixed_manifest()}
-        t_new, thr_new, rep = calibrate_sources(rows, t_old, max_fpr, repos=repos)
+        t_new, thr_new, rep = calibrate_sources(rows, t_old, max_fpr, repos=repos,
+                                                groups_of=val_groups())
         band = rep["inconclusive"]
     else:
         t_new, thr_new, rep = calibrate(rows, t_old, max_fpr)
@@ -244,9 +310,19 @@ def tables(rep):
             out.append(f"| {k} | {pc[f'n_{k}']} | {pc[f'auc_{k}']:.3f} | {pc[f'tpr_{k}']:.3f} |")
     out.append(f"| DFDC validation (source videos), real vs fake | {rep['eval']['dfdc']['n']} images | "
                f"{pc['dfdc_auc']:.3f} | |")
-    out += ["", "| real source (validation groups) | n scored | FPR at the threshold |", "|---|---:|---:|"]
+    oof = pc.get("out_of_fold")
+    if oof:
+        out[0] += " caught, out of fold |"
+        out[1] += "---:|"
+        for i, k in enumerate([k for k in ("gan", "diffusion", "swap", "reenactment")
+                               if f"auc_{k}" in pc]):
+            out[2 + i] += f" {oof[f'tpr_{k}']:.3f} |"
+        out[-1] += f" {oof['dfdc_tpr']:.3f} |" if "dfdc_tpr" in oof else " |"
+    out += ["", "| real source (validation groups) | n scored | FPR at the threshold |"
+            + (" FPR out of fold |" if oof else ""), "|---|---:|---:|" + ("---:|" if oof else "")]
     for src, (fpr, n) in sorted(pc["fpr_by_real_source"].items(), key=lambda kv: -kv[1][1]):
-        out.append(f"| {src} | {n} | {fpr:.3f} |")
+        out.append(f"| {src} | {n} | {fpr:.3f} |"
+                   + (f" {oof['fpr_by_real_source'][src][0]:.3f} |" if oof else ""))
     if pc.get("paired"):
         out += ["", "| faces-mixed validation fakes vs the reals of the same repository | kind | "
                     "n fakes / reals | AUC |", "|---|---|---:|---:|"]
@@ -258,6 +334,11 @@ def tables(rep):
     out += ["", f"Threshold {pc['threshold']:.4f} (T {pc['temperature']:.4f}); inconclusive band "
                 f"[{lo:.4f}, {hi:.4f}) holds {pc['inconclusive_frac']:.1%} of the scored validation "
                 f"faces; {pc['n_scored']} scored, {pc['n_no_face']} without a face."]
+    if oof:
+        out += ["", f"Out of fold ({oof['repeats']} random halvings of the validation groups, each "
+                    "half judged by the threshold and band fitted on the other half by the same "
+                    f"rule): thresholds {oof['threshold_range'][0]:.4f}-{oof['threshold_range'][1]:.4f}, "
+                    f"{oof['inconclusive_frac']:.1%} inconclusive."]
     return "\n".join(out)
 
 

@@ -355,6 +355,47 @@ class BandTest(unittest.TestCase):
         self.assertTrue(0 < lo <= thr <= hi < 1)
 
 
+class CrossFitTest(unittest.TestCase):
+    def test_out_of_fold_fpr_is_measured_on_faces_the_fit_never_saw(self):
+        # One real source of 20 reals, one group each: fitted on all of them the rule allows 1
+        # of 20 at or above the threshold; a half holds about 10, where 5% allows none, so a
+        # real from the other half lands above the half's highest about 1 time in 11. Judged
+        # on the faces it was fitted on, the FPR could not exceed 5%.
+        rng = np.random.default_rng(3)
+        src = np.array(["real:a"] * 20 + ["gan:x"] * 60, dtype=object)
+        y = np.array([0] * 20 + [1] * 60)
+        p = metrics.sigmoid(rng.normal(0, 1, 80) + 5 * y)
+        group = np.array([f"g{i}" for i in range(80)], dtype=object)
+        groups = calibrate_product.source_groups(src, y)
+        thr = calibrate_product.threshold_for_sources(p, y, src, groups, 0.05)
+        self.assertLessEqual((p[:20] >= thr).mean(), 0.05)
+        oof = calibrate_product.cross_fit(p, y, src, group, 0.05, groups, repeats=50)
+        fpr = oof["fpr_by_real_source"]["real:a"]
+        self.assertEqual(fpr[1], 20)
+        self.assertGreater(fpr[0], 0.055)
+        self.assertLess(fpr[0], 0.2)
+        self.assertLess(oof["threshold_range"][0], oof["threshold_range"][1])
+        self.assertGreater(oof["tpr_gan"], 0.5)
+        self.assertNotIn("tpr_swap", oof)
+        self.assertNotIn("dfdc_tpr", oof)
+
+    def test_a_group_stays_on_one_side(self):
+        # Source b's 20 reals, scored high, are one group: whenever they are judged, the fit
+        # never saw a b real, so its threshold (set by source a alone) flags most of them. Split
+        # face by face, b's own reals would hold the threshold and its FPR would stay near 5%.
+        rng = np.random.default_rng(4)
+        src = np.array(["real:a"] * 40 + ["real:b"] * 20 + ["gan:x"] * 40, dtype=object)
+        y = np.array([0] * 60 + [1] * 40)
+        z = np.concatenate([rng.normal(0, 1, 40), rng.normal(2.5, 0.5, 20), rng.normal(4, 1, 40)])
+        group = np.array([f"a{i}" for i in range(40)] + ["b"] * 20 + [f"f{i}" for i in range(40)],
+                         dtype=object)
+        groups = calibrate_product.source_groups(src, y)
+        oof = calibrate_product.cross_fit(metrics.sigmoid(z), y, src, group, 0.05, groups,
+                                          repeats=20)
+        self.assertGreater(oof["fpr_by_real_source"]["real:b"][0], 0.5)
+        self.assertLess(oof["fpr_by_real_source"]["real:a"][0], 0.2)
+
+
 class LooTest(unittest.TestCase):
     def test_source_table_has_a_row_per_model_and_a_column_per_source(self):
         res = {"runs": {}, "baseline": {"gan": {"auc": 0.47, "n": 9, "by_source": {"ffhq": [0.42, 301],
