@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import {
   createChecker, DeepfakeShieldError, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
-  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore, videoResultJson,
+  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore, videoResultJson, measuredText,
 } from '../dist/index.js';
 
 // The module decodes JPEG, PNG, BMP and GIF itself; WebP, TIFF, AVIF and JPEG XL go through ffmpeg.
@@ -381,6 +381,8 @@ async function checkFiles(checker, o) {
   if (!o.json && checker.hasClassifier) {
     const bandText = band[0] < band[1] ? `; scores from ${r4(band[0])} to ${r4(band[1])} are inconclusive` : '';
     process.stdout.write(`(threshold ${r4(threshold)}${bandText}. ${EVIDENCE_NOTE})\n`);
+    const measured = threshold === checker.threshold ? measuredText(checker.measured) : null;
+    if (measured) process.stdout.write(`(${measured})\n`);
   }
   return failed ? 1 : 0;
 }

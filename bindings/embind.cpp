@@ -294,6 +294,31 @@ class JsChecker {
     });
   }
 
+  // The header's out-of-fold rates at the default threshold (provenance.calibration.held_out,
+  // written by tools/train/calibrate_product.py): rates in [0, 1] only; anything else is
+  // left out (a file that is not ours still loads, it just says nothing here).
+  static val held_out_rates(const dfs::Json& prov) {
+    if (!prov.is_object() || !prov.has("calibration") || !prov["calibration"].is_object() ||
+        !prov["calibration"].has("held_out") || !prov["calibration"]["held_out"].is_object())
+      return val::null();
+    const dfs::Json& h = prov["calibration"]["held_out"];
+    auto rate = [](const dfs::Json& j) {
+      return j.type() == dfs::Json::Type::kNumber && j.num() >= 0 && j.num() <= 1;
+    };
+    val r = val::object();
+    int n = 0;
+    for (const char* k : {"real_flagged", "real_flagged_worst_source", "inconclusive"}) {
+      if (h.has(k) && rate(h[k])) r.set(k, h[k].num()), ++n;
+    }
+    if (h.has("fakes_caught") && h["fakes_caught"].is_object()) {
+      val caught = val::object();
+      for (const auto& [kind, v] : h["fakes_caught"].items())
+        if (rate(v) && kind.size() <= 32) caught.set(kind, v.num()), ++n;
+      r.set("fakesCaught", caught);
+    }
+    return n ? r : val::null();
+  }
+
   val info() {
     val r = val::object();
     r.set("detector", checker_.has_detector());
@@ -307,6 +332,8 @@ class JsChecker {
       r.set("kindHead", c->net().has_kind());
       const dfs::Json& prov = c->header()["provenance"];
       if (prov.has("trained_on")) r.set("trainedOn", prov["trained_on"].str());
+      val measured = held_out_rates(prov);
+      if (!measured.isNull()) r.set("measured", measured);
       r.set("inputSize", c->net().input_h());
       r.set("attention", c->net().arch().attention_after >= 0);
     }

@@ -3,7 +3,7 @@
 import { WorkerChecker } from './client.js';
 import { createCard, relabel as relabelImage, toJson as imageJson } from './cards.js';
 import { isVideoFile, sampleFrames, capturedFrames, createVideoCard, relabelVideo, videoJson, VIDEO_MAX_FRAMES } from './video.js';
-import { EVIDENCE_NOTE, bandAt } from '../dist/verdict.js';
+import { EVIDENCE_NOTE, bandAt, measuredText } from '../dist/verdict.js';
 
 function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -98,7 +98,8 @@ export function mountApp(root) {
     if (i.hasClassifier) {
       const band = view.band[0] < view.band[1]
         ? ` Scores from ${pctLabel(view.band[0])} to ${pctLabel(view.band[1])} (at this setting) are shown as inconclusive.` : '';
-      thresholdHelp.textContent = `${thresholdHelp.textContent}${band} Trained on ${i.trainedOn}. ${EVIDENCE_NOTE}`;
+      const measured = measuredText(i.measured);
+      thresholdHelp.textContent = `${thresholdHelp.textContent}${band} Trained on ${i.trainedOn}.${measured ? ` ${measured}` : ''} ${EVIDENCE_NOTE}`;
     }
     threshold.value = String(view.threshold);
     thresholdOut.textContent = pctLabel(view.threshold);

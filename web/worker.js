@@ -23,7 +23,7 @@ function init() {
   checkerPromise.then((c) => {
     self.postMessage({
       type: 'ready',
-      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, band: c.band, trainedOn: c.trainedOn, hasKind: c.hasKind, models: c.models, threads: c.threads, modelSha256: c.modelSha256, version: VERSION },
+      info: { hasClassifier: c.hasClassifier, hasHeatmap: c.hasHeatmap, threshold: c.threshold, band: c.band, trainedOn: c.trainedOn, measured: c.measured, hasKind: c.hasKind, models: c.models, threads: c.threads, modelSha256: c.modelSha256, version: VERSION },
     });
   }, (e) => self.postMessage({ type: 'fatal', error: errorOf(e) }));
 }

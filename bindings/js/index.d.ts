@@ -163,6 +163,15 @@ export declare class DeepfakeShieldError extends Error {
   code: ErrorCode;
 }
 
+/** Fractions in [0, 1], at the classifier's default threshold. */
+export interface MeasuredRates {
+  real_flagged?: number;
+  real_flagged_worst_source?: number;
+  inconclusive?: number;
+  /** By kind of fake: dfdc, gan, diffusion, swap, reenactment. */
+  fakesCaught?: Record<string, number>;
+}
+
 export declare class Checker {
   /** Bytes of each loaded model, by role. */
   readonly models: Record<string, number>;
@@ -176,6 +185,11 @@ export declare class Checker {
   readonly hasKind: boolean;
   /** What the classifier was trained on, in words (null without a classifier). */
   readonly trainedOn: string | null;
+  /**
+   * Rates measured at the default threshold on held-out validation faces (the model header's
+   * out-of-fold estimate, provenance.calibration.held_out); null when the file has none.
+   */
+  readonly measured: MeasuredRates | null;
   /** Threads the kernels use: 1 unless the threaded module was loaded. */
   readonly threads: number;
   /** SHA-256 (hex) of each loaded model file by role; empty where Web Crypto is unavailable. */
@@ -240,6 +254,8 @@ export function detectorText(score: number): string;
 export function kindText(kind: { synthetic: number; swap: number } | null): string | null;
 export function faceVerdictText(face: Face, threshold: number, band?: [number, number] | null): string;
 export function imageVerdictText(result: CheckResult, threshold: number, band?: [number, number] | null): string;
+/** checker.measured in words ("Measured on held-out validation faces ..."), or null. */
+export function measuredText(measured: MeasuredRates | null): string | null;
 /** Sets `verdict` on the result and its faces for another threshold; returns the result. */
 export function annotate(result: CheckResult, threshold: number, band?: [number, number] | null): CheckResult;
 /** The CLI's --json line / the page's export for one image. */

@@ -10,7 +10,7 @@ export { verifyC2pa } from './c2pa.js';
 export {
   VERDICTS, VERDICT_TEXT, EVIDENCE_NOTE, verdictFor, imageVerdictFor, formatScore, detectorText,
   kindText, faceVerdictText, imageVerdictText, annotate, resultJson, errorJson, provenanceLines,
-  bandAt, videoResultJson, videoVerdictText, ERROR_CODES,
+  bandAt, videoResultJson, videoVerdictText, ERROR_CODES, measuredText,
 } from './verdict.js';
 
 /** The package version (tests/node/package.test.mjs holds it equal to package.json's). */
@@ -309,6 +309,12 @@ export class Checker {
     this.hasKind = !!info.kindHead;
     /** What the classifier was trained on, in words (from its header). */
     this.trainedOn = info.classifier ? (info.trainedOn || DEFAULT_TRAINED_ON) : null;
+    /**
+     * Rates measured at the default threshold on held-out validation faces (the header's
+     * out-of-fold estimate): {real_flagged, real_flagged_worst_source, inconclusive,
+     * fakesCaught: {dfdc, gan, diffusion, swap, reenactment}}, or null when the file has none.
+     */
+    this.measured = (info.classifier && info.measured) || null;
     this.hasHeatmap = !!info.attention;
     /** Threads the kernels use (1 unless the threaded module was loaded). */
     this.threads = Module.numThreads();

@@ -43,6 +43,25 @@ export const DEFAULT_TRAINED_ON = 'research face data (its header does not say w
 
 const clamp01 = (x) => Math.min(Math.max(x, 0), 1);
 
+const CAUGHT_NAMES = { dfdc: 'DFDC video face swaps', gan: 'GAN faces', diffusion: 'diffusion faces', swap: 'other face swaps', reenactment: 'reenacted faces' };
+const pct0 = (x) => `${Math.round(x * 100)}%`;
+
+/**
+ * The classifier's measured rates at its default threshold, in words: checker.measured (the
+ * header's out-of-fold estimate on validation faces, never on ../shared/testdata), or null when
+ * the file does not carry them.
+ */
+export function measuredText(m) {
+  if (!m || m.real_flagged == null) return null;
+  const worst = m.real_flagged_worst_source != null && m.real_flagged_worst_source > m.real_flagged
+    ? ` (${pct0(m.real_flagged_worst_source)} for the worst photo source)` : '';
+  const caught = Object.entries(m.fakesCaught ?? {}).map(([k, v]) => `${CAUGHT_NAMES[k] ?? k} ${pct0(v)}`);
+  return `Measured on held-out validation faces at the default threshold: ${pct0(m.real_flagged)} of real faces flagged${worst}`
+    + (m.inconclusive != null ? `, ${pct0(m.inconclusive)} of all faces inconclusive` : '')
+    + (caught.length ? `; fakes caught: ${caught.join(', ')}` : '')
+    + '. Fakes from generators unlike those it was trained on are caught far less often.';
+}
+
 /**
  * The model's band [lo, hi] (fitted around its default threshold) moved with the threshold the
  * user picked: the same distances below and above it, kept inside (0, 1).

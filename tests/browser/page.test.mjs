@@ -15,7 +15,7 @@ const env = pageEnv(skip);
 
 const read = (p) => new Uint8Array(fs.readFileSync(p));
 // The page words scores with the shared module; the test checks the words against it.
-import { formatScore as pct, detectorText } from '../../bindings/js/verdict.js';
+import { formatScore as pct, detectorText, measuredText } from '../../bindings/js/verdict.js';
 import { HAVE_HEIF } from '../node/helpers.mjs';
 
 // The page must show what the Node API computes for the same bytes (same wasm, same models).
@@ -91,6 +91,12 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   assert.match(status, /nothing is uploaded/i);
   if (!env.node.hasClassifier) assert.match(status, /No classifier loaded/);
   assert.ok(log.some((r) => r.url.endsWith('/dist/deepfake-shield.wasm')), 'wasm fetched from the same origin');
+  // The threshold's help states the file's held-out rates when its header has them, in the
+  // same words as the Node API.
+  const help = await page.textContent('#threshold-help');
+  const measured = measuredText(env.node.measured);
+  if (measured) assert.ok(help.includes(measured), help);
+  else assert.doesNotMatch(help, /Measured on held-out/);
 
   // Keyboard: the first Tab stop is the drop zone, a button that opens the file picker.
   await page.keyboard.press('Tab');

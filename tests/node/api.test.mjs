@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import zlibModule from 'node:zlib';
 import path from 'node:path';
-import { createChecker, DeepfakeShieldError } from '../../dist/index.js';
+import { createChecker, DeepfakeShieldError, measuredText } from '../../dist/index.js';
 import { ROOT, SKIP_SHARED, sharedFile, faceFixture } from './helpers.mjs';
 
 const checker = await createChecker();
@@ -282,4 +282,54 @@ test('hostile metadata: truncated and deeply nested JUMBF, a 1 GB extended-XMP c
   }
   assert.equal((await checker.check(xmp)).provenance.metadata.digital_source_type, 'trainedAlgorithmicMedia');
   assert.equal(typeof (await checker.check(exif)).provenance.metadata.software, 'string');
+});
+
+// A copy of a .dfs file with its JSON header edited (src/models/FORMAT.md): the tensor bytes as
+// they are, the padding to 64 and the CRC-32 redone.
+function withHeader(dfs, edit) {
+  const view = new DataView(dfs.buffer, dfs.byteOffset, dfs.byteLength);
+  const jsonLen = view.getUint32(12, true);
+  const header = JSON.parse(Buffer.from(dfs.subarray(16, 16 + jsonLen)).toString('utf8'));
+  const dataStart = Math.ceil((16 + jsonLen) / 64) * 64;
+  const tensors = dfs.subarray(dataStart, dfs.length - 4);
+  edit(header);
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const start = Math.ceil((16 + json.length) / 64) * 64;
+  const out = Buffer.alloc(start + tensors.length + 4);
+  dfs.subarray(0, 12).forEach((b, i) => { out[i] = b; });
+  out.writeUInt32LE(json.length, 12);
+  json.copy(out, 16);
+  out.set(tensors, start);
+  out.writeUInt32LE(zlibModule.crc32(out.subarray(0, out.length - 4)), out.length - 4);
+  return new Uint8Array(out);
+}
+
+test('checker.measured: the header\'s held-out rates, only values in [0, 1], in words', {
+  skip: !HAVE_CLASSIFIER ? 'models/classifier.dfs is absent' : false,
+}, async () => {
+  const shipped = fs.readFileSync(path.join(ROOT, 'models/classifier.dfs'));
+  const edited = withHeader(shipped, (h) => {
+    h.provenance.calibration = { ...h.provenance.calibration, held_out: {
+      real_flagged: 0.041, real_flagged_worst_source: 1.5, inconclusive: 'a fifth',
+      fakes_caught: { gan: 0.65, swap: -0.1, dfdc: 0.47, reenactment: null } } };
+  });
+  const c = await createChecker({ models: { detectorFull: null, classifier: edited } });
+  try {
+    assert.deepEqual(c.measured, { real_flagged: 0.041, fakesCaught: { gan: 0.65, dfdc: 0.47 } });
+    const words = measuredText(c.measured);
+    assert.match(words, /^Measured on held-out validation faces at the default threshold: 4% of real faces flagged; fakes caught: GAN faces 65%, DFDC video face swaps 47%\./);
+    assert.ok(c.checkSync(faceFixture()).faces[0].fake >= 0, 'the edited file still classifies');
+  } finally {
+    c.dispose();
+  }
+  // Nothing usable, or no held_out at all: null, and no sentence.
+  for (const held of [{ real_flagged: 'x' }, undefined]) {
+    const d = await createChecker({ models: { detectorFull: null, classifier: withHeader(shipped, (h) => {
+      h.provenance.calibration = { ...h.provenance.calibration, held_out: held };
+      if (held === undefined) delete h.provenance.calibration.held_out;
+    }) } });
+    assert.equal(d.measured, null);
+    assert.equal(measuredText(d.measured), null);
+    d.dispose();
+  }
 });

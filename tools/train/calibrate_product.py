@@ -144,6 +144,10 @@ def cross_fit(p, y, src, group, max_fpr, groups, repeats=20):
            "fpr_by_real_source": {s_: [round(float(flagged[(src == s_) & (y == 0)].mean()), 4),
                                        int(((src == s_) & (y == 0)).sum())]
                                   for s_ in sorted(set(src[y == 0]))}}
+    out["real_flagged"] = float(flagged[y == 0].mean())
+    big = [g[0] for g in groups if len(g) == 1]  # the sources the rule holds on alone
+    if big:
+        out["real_flagged_worst_source"] = max(out["fpr_by_real_source"][s_][0] for s_ in big)
     is_dfdc = src == "dfdc"
     if (is_dfdc & (y == 1)).any():
         out["dfdc_tpr"] = float(flagged[is_dfdc & (y == 1)].mean())
@@ -231,8 +235,8 @@ def rewrite_calibration(dfs_path, temperature, threshold, report, out_path=None,
     header, raw = parse_dfs(blob)
     entries = []
     for t in header["tensors"]:
-        dt, shape, data = raw[t["name"]]
-        entries.append((t["name"], dt, np.frombuffer(data, dtype=_NP_DTYPE[dt]).reshape(shape)))
+        dt, shape, buf = raw[t["name"]]
+        entries.append((t["name"], dt, np.frombuffer(buf, dtype=_NP_DTYPE[dt]).reshape(shape)))
     header = dict(header)
     header["calibration"] = {"temperature": float(temperature), "threshold": float(threshold)}
     if band is not None:
@@ -243,6 +247,21 @@ def rewrite_calibration(dfs_path, temperature, threshold, report, out_path=None,
     prov["calibration"] = {"fitted_on": SOURCE, "max_fpr": report["max_fpr"],
                            "n_scored": report["n_scored"], "n_no_face": report["n_no_face"],
                            "tpr": report["tpr@thr"], "fpr": report["fpr@thr"]}
+    oof = report.get("out_of_fold")
+    if oof:
+        # What the product states about itself (the page's and the CLI's "measured" line):
+        # out-of-fold rates at this threshold, not the in-sample ones it was fitted to.
+        caught = {k: round(oof[f"tpr_{k}"], 3) for k in data.FAKE_KINDS if f"tpr_{k}" in oof}
+        if "dfdc_tpr" in oof:
+            caught = dict({"dfdc": round(oof["dfdc_tpr"], 3)}, **caught)
+        prov["calibration"]["held_out"] = {
+            "method": f"validation groups halved at random {oof['repeats']} times, each half "
+                      "judged by the threshold and band fitted on the other half",
+            "real_flagged": round(oof["real_flagged"], 3),
+            "real_flagged_worst_source": round(oof.get("real_flagged_worst_source",
+                                                       oof["real_flagged"]), 3),
+            "inconclusive": round(oof["inconclusive_frac"], 3),
+            "fakes_caught": caught}
     if "threshold_rule" in report:
         prov["calibration"]["threshold_rule"] = report["threshold_rule"]
         prov["calibration"]["inconclusive_rule"] = ("precision of either call >= 0.8 with the "

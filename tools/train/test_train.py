@@ -271,6 +271,17 @@ class ProductCalibrationTest(unittest.TestCase):
                 self.assertEqual(t0[k], t1[k])
             for k in ("arch", "input", "preprocess", "kind", "name"):
                 self.assertEqual(h0[k], h1[k])
+            self.assertNotIn("held_out", h1["provenance"]["calibration"])
+            # With an out-of-fold estimate, the header carries it as the rates it states.
+            rep["out_of_fold"] = {"repeats": 20, "real_flagged": 0.0412, "inconclusive_frac": 0.2,
+                                  "real_flagged_worst_source": 0.0711, "dfdc_tpr": 0.47,
+                                  "tpr_gan": 0.65, "tpr_swap": 0.38}
+            calibrate_product.rewrite_calibration(src, 0.9, 0.61, rep, out_path=out)
+            h2, _ = calibrate_product.parse_dfs(open(out, "rb").read())
+            held = h2["provenance"]["calibration"]["held_out"]
+            self.assertEqual((held["real_flagged"], held["real_flagged_worst_source"],
+                              held["inconclusive"]), (0.041, 0.071, 0.2))
+            self.assertEqual(held["fakes_caught"], {"dfdc": 0.47, "gan": 0.65, "swap": 0.38})
 
 
 class MixedTest(unittest.TestCase):
