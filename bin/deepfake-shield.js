@@ -10,10 +10,11 @@ import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import {
   createChecker, DeepfakeShieldError, resultJson, errorJson, faceVerdictText, imageVerdictText, detectorText,
-  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore, videoResultJson, measuredText,
+  verdictFor, provenanceLines, bandAt, EVIDENCE_NOTE, VERDICT_TEXT, formatScore, videoResultJson, measuredText, isHeif,
 } from '../dist/index.js';
 
-// The module decodes JPEG, PNG, BMP and GIF itself; WebP, TIFF, AVIF and JPEG XL go through ffmpeg.
+// The module decodes JPEG, PNG, BMP and GIF itself; WebP, TIFF, AVIF and JPEG XL go through
+// ffmpeg, HEIC/HEIF through libheif.
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.gif', '.jfif', '.webp', '.tif', '.tiff', '.avif', '.jxl', '.heic', '.heif']);
 const VIDEO_EXT = new Set(['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.avi']);
 const CHECKABLE = (name) => IMAGE_EXT.has(path.extname(name).toLowerCase()) || VIDEO_EXT.has(path.extname(name).toLowerCase());
@@ -255,16 +256,9 @@ export function ffmpegImage(file, bytes, refused) {
   return { format: fmt.name, decoder: 'ffmpeg', pixels: { data: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, n), width, height } };
 }
 
-// HEIC/HEIF (phone cameras: HEVC tiles in a grid, turned by irot/imir): libheif's own tools
-// (Debian's libheif-examples), which assemble the grid and apply the turn, as a viewer shows it.
-// Debian's ffmpeg 5.1 has no HEIF reader. Brands per ISO/IEC 23008-12 (HEVC-coded images).
-const HEIF_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'];
-const isHeif = (b) => b.length >= 16 && ascii(b, 4, 8) === 'ftyp' && (HEIF_BRANDS.includes(ascii(b, 8, 12))
-  || (ascii(b, 8, 12) === 'mif1' && HEIF_BRANDS.some((x) => {
-    const end = Math.min(b.length, ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0);  // compatible brands: after the minor version
-    for (let i = 16; i + 4 <= end; i += 4) if (ascii(b, i, i + 4) === x) return true;
-    return false;
-  })));
+// HEIC/HEIF (phone cameras: HEVC tiles in a grid, turned by irot/imir; isHeif): libheif's own
+// tools (Debian's libheif-examples), which assemble the grid and apply the turn, as a viewer
+// shows it. Debian's ffmpeg 5.1 has no HEIF reader.
 
 /**
  * The primary image of a HEIC/HEIF file, decoded by libheif's heif-convert to a PNG in a

@@ -5,7 +5,7 @@
 // height, t} per sampled frame, {type: 'video-end', id}; out: progress, ready, result / failed,
 // and video-ack {id, t} as each frame is taken (the page sends the next one then, so decoded
 // frames never pile up here).
-import { createChecker, VERSION } from '../dist/index.js';
+import { createChecker, isHeif, VERSION } from '../dist/index.js';
 
 let checkerPromise = null;
 
@@ -56,7 +56,7 @@ async function check({ id, bytes, heatmap }) {
         pixels = await browserPixels(bytes);
       } catch {
         // Phone photos (HEIC) decode in Safari only; say what would read them.
-        if (/HEIF|HEIC/.test(e.message)) {
+        if (isHeif(new Uint8Array(bytes))) {
           throw Object.assign(new Error('this browser cannot decode HEIC/HEIF photos: open the page in Safari, save the photo as JPEG, or check it with the command-line checker, which reads HEIC through libheif'), { code: e.code });
         }
         throw e;

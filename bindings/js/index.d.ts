@@ -254,6 +254,8 @@ export function detectorText(score: number): string;
 export function kindText(kind: { synthetic: number; swap: number } | null): string | null;
 export function faceVerdictText(face: Face, threshold: number, band?: [number, number] | null): string;
 export function imageVerdictText(result: CheckResult, threshold: number, band?: [number, number] | null): string;
+/** Whether image bytes are a HEIC/HEIF (HEVC-coded) file, by their ftyp box. */
+export function isHeif(bytes: Uint8Array | ArrayBuffer): boolean;
 /** checker.measured in words ("Measured on held-out validation faces ..."), or null. */
 export function measuredText(measured: MeasuredRates | null): string | null;
 /** Sets `verdict` on the result and its faces for another threshold; returns the result. */

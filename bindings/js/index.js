@@ -119,6 +119,22 @@ function unwrap(r) {
  * cross-origin isolated (COOP + COEP headers), so SharedArrayBuffer exists. Node and ordinary
  * pages use the single-thread module.
  */
+// HEIC/HEIF photos (HEVC-coded images, ISO/IEC 23008-12) by their ftyp box: a major brand for
+// HEVC images, or 'mif1'/'msf1' listing one among the compatible brands. The module's decoder
+// does not read them; the CLI hands them to libheif, the page to the browser.
+const HEIF_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx'];
+const brandAt = (b, i) => String.fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3]);
+/** Whether image bytes are a HEIC/HEIF (HEVC-coded) file. */
+export function isHeif(bytes) {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (b.length < 16 || brandAt(b, 4) !== 'ftyp') return false;
+  if (HEIF_BRANDS.includes(brandAt(b, 8))) return true;
+  if (!['mif1', 'msf1'].includes(brandAt(b, 8))) return false;
+  const end = Math.min(b.length, ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0);
+  for (let i = 16; i + 4 <= end; i += 4) if (HEIF_BRANDS.includes(brandAt(b, i))) return true;
+  return false;
+}
+
 export function threadsAvailable() {
   return !isNode && typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import zlibModule from 'node:zlib';
 import path from 'node:path';
-import { createChecker, DeepfakeShieldError, measuredText } from '../../dist/index.js';
+import { createChecker, DeepfakeShieldError, measuredText, isHeif } from '../../dist/index.js';
 import { ROOT, SKIP_SHARED, sharedFile, faceFixture } from './helpers.mjs';
 
 const checker = await createChecker();
@@ -332,4 +332,27 @@ test('checker.measured: the header\'s held-out rates, only values in [0, 1], in 
     assert.equal(measuredText(d.measured), null);
     d.dispose();
   }
+});
+
+test('isHeif tells HEIC/HEIF files by their ftyp box, not AVIF or anything else', () => {
+  const ftyp = (major, ...compat) => {
+    const b = Buffer.alloc(16 + 4 * compat.length + 8);
+    b.writeUInt32BE(16 + 4 * compat.length, 0);
+    b.write('ftyp', 4);
+    b.write(major, 8);
+    compat.forEach((c, i) => b.write(c, 16 + 4 * i));
+    b.write('meta', 16 + 4 * compat.length + 4);  // the next box: never read as a brand
+    return new Uint8Array(b);
+  };
+  assert.equal(isHeif(ftyp('heic', 'mif1', 'heic')), true);
+  assert.equal(isHeif(ftyp('heix')), true);
+  assert.equal(isHeif(ftyp('mif1', 'mif1', 'heic').buffer), true, 'an ArrayBuffer too');
+  assert.equal(isHeif(ftyp('mif1', 'mif1', 'avif')), false);
+  assert.equal(isHeif(ftyp('avif', 'mif1', 'avif')), false);
+  assert.equal(isHeif(ftyp('isom', 'mp41')), false);
+  const brandAfterBox = ftyp('mif1', 'mif1');
+  Buffer.from(brandAfterBox.buffer).write('heic', 20);  // past the ftyp box's own size
+  assert.equal(isHeif(brandAfterBox), false);
+  assert.equal(isHeif(faceFixture()), false);
+  assert.equal(isHeif(new Uint8Array(8)), false);
 });
