@@ -114,11 +114,6 @@ function unwrap(r) {
   return r;
 }
 
-/**
- * Whether this context can run the threaded module: a browser page or worker that is
- * cross-origin isolated (COOP + COEP headers), so SharedArrayBuffer exists. Node and ordinary
- * pages use the single-thread module.
- */
 // HEIC/HEIF photos (HEVC-coded images, ISO/IEC 23008-12) by their ftyp box: a major brand for
 // HEVC images, or 'mif1'/'msf1' listing one among the compatible brands. The module's decoder
 // does not read them; the CLI hands them to libheif, the page to the browser.
@@ -135,6 +130,11 @@ export function isHeif(bytes) {
   return false;
 }
 
+/**
+ * Whether this context can run the threaded module: a browser page or worker that is
+ * cross-origin isolated (COOP + COEP headers), so SharedArrayBuffer exists. Node and ordinary
+ * pages use the single-thread module.
+ */
 export function threadsAvailable() {
   return !isNode && typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
 }

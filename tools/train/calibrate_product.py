@@ -151,7 +151,7 @@ def cross_fit(p, y, src, group, max_fpr, groups, repeats=20):
     is_dfdc = src == "dfdc"
     if (is_dfdc & (y == 1)).any():
         out["dfdc_tpr"] = float(flagged[is_dfdc & (y == 1)].mean())
-    for k in ("gan", "diffusion", "swap", "reenactment"):
+    for k in data.FAKE_KINDS:
         sel = (kinds == k) & (y == 1)
         if sel.any():
             out[f"tpr_{k}"] = float(flagged[sel].mean())
@@ -333,8 +333,7 @@ def tables(rep):
     if oof:
         out[0] += " caught, out of fold |"
         out[1] += "---:|"
-        for i, k in enumerate([k for k in ("gan", "diffusion", "swap", "reenactment")
-                               if f"auc_{k}" in pc]):
+        for i, k in enumerate([k for k in data.FAKE_KINDS if f"auc_{k}" in pc]):
             out[2 + i] += f" {oof[f'tpr_{k}']:.3f} |"
         out[-1] += f" {oof['dfdc_tpr']:.3f} |" if "dfdc_tpr" in oof else " |"
     out += ["", "| real source (validation groups) | n scored | FPR at the threshold |"
