@@ -199,7 +199,10 @@ const r1 = (x) => Math.round(x * 10) / 10;
 /**
  * One image as the CLI's --json line and the page's export have it:
  * {file, width, height, faces: [{box, score, keypoints, fake, kind, verdict, heatmap?}], fake,
- *  verdict, threshold, error}. Boxes are clamped to the image.
+ *  verdict, provenance, threshold, decoded_by, error}. Boxes are clamped to the image; decoded_by
+ *  names the outside decoder that read the pixels (r.decodedBy: 'ffmpeg (WebP)' in the CLI,
+ *  'browser' on the page), null when the
+ *  module decoded them itself.
  */
 export function resultJson(file, r, threshold, band) {
   const clampBox = ([x, y, w, h]) => {
@@ -221,6 +224,7 @@ export function resultJson(file, r, threshold, band) {
     verdict: imageVerdictFor(r, threshold, band),
     provenance: r.provenance ?? null,
     threshold: threshold == null ? null : r4(threshold),
+    decoded_by: r.decodedBy ?? null,
     error: null,
   };
 }

@@ -309,6 +309,7 @@ test('WebP, TIFF, AVIF and JPEG XL through ffmpeg: the same faces as the JPEG, t
       assert.deepEqual(got[name].faces.map((f) => [f.box, f.fake]), got['p.png'].faces.map((f) => [f.box, f.fake]), name);
     }
     assert.equal(got['declared.webp'].verdict, 'declared_ai', 'the verdict reads the WebP\'s own XMP');
+    assert.deepEqual(['p.png', 'p.webp', 'p.tiff', 'p.avif', 'p.jxl'].map((n) => got[n].decoded_by), [null, 'ffmpeg (WebP)', 'ffmpeg (TIFF)', 'ffmpeg (AVIF)', 'ffmpeg (JPEG XL)']);
     assert.equal(got['huge.webp'].error.code, 'IMAGE_TOO_LARGE');
     assert.match(got['huge.webp'].error.message, /12000x12000/);
     assert.equal(got['playlist.webp'].error.code, 'UNSUPPORTED_FORMAT');
@@ -363,6 +364,7 @@ test('HEIC through libheif: the primary image, the same face as the JPEG, limits
     const o = got['p.heic'];
     assert.equal(o.error, null, JSON.stringify(o.error));
     assert.deepEqual([o.width, o.height, o.faces.length], [jpeg.width, jpeg.height, 1]);
+    assert.deepEqual([o.decoded_by, jpeg.decoded_by], ['libheif (HEIC)', null]);
     assert.ok(o.faces[0].box.every((v, i) => Math.abs(v - jpeg.faces[0].box[i]) < 3), `${o.faces[0].box} vs ${jpeg.faces[0].box}`);
     assert.ok(Math.abs(o.fake - jpeg.fake) < 0.05, `${o.fake} vs the JPEG's ${jpeg.fake}`);
     assert.equal(got['two.heic'].error, null);

@@ -76,6 +76,8 @@ test('resultJson clamps boxes to the image and records the threshold', () => {
   assert.equal(j.threshold, 0.5);
   assert.equal(j.verdict, 'likely_manipulated');
   assert.equal(j.faces[0].verdict, 'likely_manipulated');
+  assert.equal(j.decoded_by, null, 'decoded by the module');
+  assert.equal(resultJson('x.webp', { ...r, decodedBy: 'ffmpeg (WebP)' }, 0.5).decoded_by, 'ffmpeg (WebP)');
 });
 
 test('a valid manifest that declares generative AI makes the image declared_ai, named by its signer', async () => {

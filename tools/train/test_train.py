@@ -116,6 +116,18 @@ class DataTest(unittest.TestCase):
         self.assertGreater(min(drops), 0.2)
         self.assertGreaterEqual(sum(d > 1.5 for d in drops), 4)
 
+    def test_mouth_self_blend_changes_only_the_lower_face(self):
+        rng = np.random.default_rng(9)
+        img = np.clip(128 + rng.normal(0, 30, (160, 160, 3)), 0, 255).astype(np.uint8)
+        a = data.self_blend(img, np.random.default_rng(4))
+        self.assertTrue((a == data.self_blend(img, np.random.default_rng(4), 0.0, 0.0)).all())
+        for seed in range(8):
+            out = data.self_blend(img, np.random.default_rng(seed), mouth_p=1.0)
+            diff = np.abs(out.astype(int) - img).sum(-1)
+            self.assertEqual(int(diff[:56].max()), 0)  # the eyes and forehead are untouched
+            self.assertLessEqual(int(diff[:, :16].max()), 1)
+            self.assertGreater(diff[110:135, 60:100].mean(), 10)  # the mouth is not
+
     def test_soup_averages_float_tensors_and_keeps_counters(self):
         a = {"w": torch.tensor([1.0, 3.0]), "n": torch.tensor(5)}
         b = {"w": torch.tensor([3.0, 5.0]), "n": torch.tensor(9)}

@@ -135,6 +135,9 @@ def main():
     ap.add_argument("--sbi-lowres", type=float, default=0.0,
                     help="share of self-blends whose pasted face is rendered at 0.3-0.6 of the "
                          "side and scaled back up (a face softer than its surroundings)")
+    ap.add_argument("--sbi-mouth", type=float, default=0.0,
+                    help="share of self-blends that blend only the mouth and jaw, from a copy "
+                         "stretched vertically (a changed expression, as reenactment leaves it)")
     ap.add_argument("--soften", type=float, default=0.0,
                     help="chance that a training image, real or fake, is rendered at 0.3-0.7 of "
                          "its side and scaled back up (sharpness stops carrying the label)")
@@ -250,7 +253,7 @@ def main():
     epoch_seed = int(rng.integers(2**31))
     ds = data.TrainSet(crops, data.epoch_items(train_idx, labels, rng, args.sbi, weights), n_in,
                        epoch_seed, kinds if kind_head else None, args.sbi_lowres,
-                       args.soften)
+                       args.soften, args.sbi_mouth)
     select_name = ("mean(dfdc val auc, faces-mixed val auc)" if mixed_rows else "dfdc val auc")
     val_is_dfdc = val_idx < n_dfdc
 
@@ -336,6 +339,7 @@ def main():
               "peak_lr": peak, "wd": args.wd, "schedule": "linear warmup "
               f"{args.warmup_min} min + cosine to 2% over the run's minutes (warm restart)",
               "sbi_frac": args.sbi, "sbi_lowres": args.sbi_lowres, "soften": args.soften,
+              "sbi_mouth": args.sbi_mouth,
               "val": f"md5(source_video) % 1000 < {data.VAL_PER_MILLE}",
               "aug": "square crop side 0.90-1.45 of the stored crop (mirrored beyond it), centre "
                      "dx +-0.08, dy -0.02..+0.14, random resample filter, "
