@@ -201,8 +201,7 @@ const r1 = (x) => Math.round(x * 10) / 10;
  * {file, width, height, faces: [{box, score, keypoints, fake, kind, verdict, heatmap?}], fake,
  *  verdict, provenance, threshold, decoded_by, error}. Boxes are clamped to the image; decoded_by
  *  names the outside decoder that read the pixels (r.decodedBy: 'ffmpeg (WebP)' in the CLI,
- *  'browser' on the page), null when the
- *  module decoded them itself.
+ *  'browser' on the page), null when the module decoded them itself.
  */
 export function resultJson(file, r, threshold, band) {
   const clampBox = ([x, y, w, h]) => {
