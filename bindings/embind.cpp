@@ -69,6 +69,7 @@ dfs::CheckOptions parse_options(const val& o) {
   opt.detect.max_faces = int(std::max(1.0, std::min(1000.0, num("maxFaces", 64))));
   opt.detect.tiles = flag("tiles", true);
   opt.detect.zoom_out = flag("zoomOut", true);
+  opt.detect.turned = flag("turned", true);
   opt.classify = flag("classify", true);
   opt.heatmap = flag("heatmap", false);
   double mp = num("maxPixels", 0);

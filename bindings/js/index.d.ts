@@ -41,6 +41,11 @@ export interface CheckOptions {
   tiles?: boolean;
   /** Extra pass for faces that fill the frame (default true). */
   zoomOut?: boolean;
+  /**
+   * When no pass finds a face: look again with the photo turned 90, 180 and 270 degrees (a photo
+   * on its side or upside down without EXIF; default true).
+   */
+  turned?: boolean;
   /** Run the classifier (default true when one is loaded). */
   classify?: boolean;
   /** Return the attention map of models that have one (default false). */

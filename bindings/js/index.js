@@ -508,7 +508,7 @@ const NUMBER_OPTIONS = {
   maxPixels: [1, 1e12, true],
   maxBytes: [1, 2147483647, true],
 };
-const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'classify', 'heatmap', 'verifyC2pa'];
+const BOOLEAN_OPTIONS = ['tiles', 'zoomOut', 'turned', 'classify', 'heatmap', 'verifyC2pa'];
 // Options whose value is checked where it is used (checkSync: source).
 const OTHER_OPTIONS = ['source'];
 const KNOWN_OPTIONS = [...Object.keys(NUMBER_OPTIONS), ...BOOLEAN_OPTIONS, ...OTHER_OPTIONS];

@@ -185,4 +185,31 @@ void turn_square(const float* src, float* dst, int n, int c, int k) {
     }
 }
 
+Image turn_image(const Image& img, int k) {
+  k = ((k % 4) + 4) % 4;
+  Image out;
+  out.w = k % 2 ? img.h : img.w;
+  out.h = k % 2 ? img.w : img.h;
+  out.rgb.resize(img.rgb.size());
+  for (int y = 0; y < out.h; y++)
+    for (int x = 0; x < out.w; x++) {
+      // turn_square's rule for a rectangle: one turn takes (x, y) from (w - 1 - y, x).
+      int sx = x, sy = y;
+      if (k == 1) sx = img.w - 1 - y, sy = x;
+      if (k == 2) sx = img.w - 1 - x, sy = img.h - 1 - y;
+      if (k == 3) sx = y, sy = img.h - 1 - x;
+      const uint8_t* p = &img.rgb[(size_t(sy) * img.w + sx) * 3];
+      std::copy(p, p + 3, &out.rgb[(size_t(y) * out.w + x) * 3]);
+    }
+  return out;
+}
+
+void unturn_point(int w, int h, int k, float* x, float* y) {
+  k = ((k % 4) + 4) % 4;
+  const float X = *x, Y = *y;
+  if (k == 1) *x = w - Y, *y = X;
+  if (k == 2) *x = w - X, *y = h - Y;
+  if (k == 3) *x = Y, *y = h - X;
+}
+
 }  // namespace dfs

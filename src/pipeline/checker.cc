@@ -69,68 +69,90 @@ CheckResult Checker::check_rgba(const uint8_t* rgba, int w, int h, size_t stride
 int Checker::upright_turns(const Image& img, const Detection& d) {
   FaceDetector* det = short_ ? short_.get() : full_.get();
   if (!det) return 0;
-  const int n = det->model().input_h();
-  if (n != det->model().input_w()) return 0;
-  // The face at about the scale the short-range model finds faces in a photo.
-  const float side = std::max(d.w, d.h) * 1.6f;
-  std::vector<float> rgb(size_t(n) * n * 3), turned(rgb.size());
-  resample_region(img, d.x + d.w / 2 - side / 2, d.y + d.h / 2 - side / 2, side, side, n, n, 0.f,
-                  rgb.data());
-  float upright = 0, best = 0;
-  int best_k = 0;
-  for (int k = 0; k < 4; k++) {
-    if (k) turn_square(rgb.data(), turned.data(), n, 3, k);
-    float s = 0;
-    for (const Detection& f :
-         det->detect_resampled(k ? turned.data() : rgb.data(), size_t(n) * 3, 0, 0, side, 0.3f))
-      s = std::max(s, f.score);
-    if (k == 0) upright = s;
-    if (s > best) best = s, best_k = k;
-  }
+  const auto s = det->turn_scores(img, d);
+  const int best_k = int(std::max_element(s.begin(), s.end()) - s.begin());
   // Upright unless another turn is more face-like by a margin. Chosen on 120 faces-mixed
   // validation crops in each of the 4 orientations (480): margin 0.05 at side 1.6 turned none of
   // the upright ones and found 97.4% of the turned ones (0.2: 41%; 0: one upright turned).
-  return best_k != 0 && best > upright + 0.05f ? best_k : 0;
+  return best_k != 0 && s[best_k] > s[0] + 0.05f ? best_k : 0;
 }
 
-bool Checker::classify_turned(const Image& img, const Detection& d, int turns, FaceResult* f) {
+bool Checker::classify_turned(const Image& img, const Detection& d, int turns, bool heatmap,
+                              FaceResult* f) {
   FaceDetector* det = short_ ? short_.get() : full_.get();
-  // The face's neighbourhood turned upright at about its own resolution (within 96..512 px),
-  // where the detector draws an upright box: the classifier then frames the face the way it
-  // does every upright face, instead of around the smaller box BlazeFace gives a face on its side.
+  // The face's neighbourhood turned upright, where the detector draws an upright box: a box
+  // BlazeFace draws around a face on its side or upside down sits off the face, and its
+  // keypoints are placed as if the face were upright.
+  const int n = det->model().input_w();
+  if (n != det->model().input_h()) return false;
   const float side = std::max(d.w, d.h) * 2.2f;
-  const int m = std::max(96, std::min(512, int(std::lround(side))));
-  std::vector<float> rgb(size_t(m) * m * 3), turned(rgb.size());
-  resample_region(img, d.x + d.w / 2 - side / 2, d.y + d.h / 2 - side / 2, side, side, m, m, 0.f,
+  std::vector<float> rgb(size_t(n) * n * 3), turned(rgb.size());
+  resample_region(img, d.x + d.w / 2 - side / 2, d.y + d.h / 2 - side / 2, side, side, n, n, 0.f,
                   rgb.data(), Border::kMirror);
-  turn_square(rgb.data(), turned.data(), m, 3, turns);
-  Image up;
-  up.w = up.h = m;
-  up.rgb.resize(turned.size());
-  for (size_t i = 0; i < turned.size(); i++)
-    up.rgb[i] = uint8_t(std::min(255.f, std::max(0.f, std::lround(turned[i]) * 1.f)));
-  const Detection* best = nullptr;
-  auto found = det->detect_region(up, 0, 0, float(m), 0.3f);
+  turn_square(rgb.data(), turned.data(), n, 3, turns);
+  std::vector<Detection> found = det->detect_resampled(turned.data(), size_t(n) * 3, 0, 0, 1, 0.3f);
+  // The face at the centre: the most confident detection whose centre is in the middle third.
+  std::vector<Detection> best;
   for (const Detection& x : found) {
-    // The face at the centre: the most confident detection whose centre is in the middle third.
     const float cx = x.x + x.w / 2, cy = x.y + x.h / 2;
-    if (std::fabs(cx - m / 2.f) < m / 6.f && std::fabs(cy - m / 2.f) < m / 6.f &&
-        (!best || x.score > best->score))
-      best = &x;
+    if (std::fabs(cx - 0.5f) < 1 / 6.f && std::fabs(cy - 0.5f) < 1 / 6.f &&
+        (best.empty() || x.score > best[0].score))
+      best = {x};
   }
-  if (!best) return false;
-  // No heat map: it would be in the turned neighbourhood's frame, not the photo's.
-  f->fake =
-      classifier_->classify_face(up, *best, nullptr, nullptr, nullptr, f->crop, &f->synthetic);
-  // The crop reported in the photo: the same size around the original box's centre.
-  const float s = f->crop[2] * side / float(m);
-  f->crop[0] = d.x + d.w / 2 - s / 2;
-  f->crop[1] = d.y + d.h / 2 - s / 2;
-  f->crop[2] = f->crop[3] = s;
+  if (best.empty()) return false;
+  // That upright box and its keypoints turned back into the photo; the classifier then crops the
+  // photo itself around it and turns the crop upright (one resampling, as for an upright face),
+  // so a photo turned by quarter turns is scored as it is upright. The score stays the photo's.
+  unturn(best, turns, d.x + d.w / 2 - side / 2, d.y + d.h / 2 - side / 2, side);
+  f->det = best[0];
+  f->det.score = d.score;
+  f->fake = classifier_->classify_face(img, f->det, heatmap ? &f->heat : nullptr, &f->heat_w,
+                                       &f->heat_h, f->crop, &f->synthetic, turns);
   return true;
 }
 
 CheckResult Checker::check_image(const Image& img, const CheckOptions& opt) {
+  CheckResult r = check_once(img, opt);
+  // Every face wants the same quarter turn: the photo itself is on its side or upside down (no
+  // EXIF to say so). Checked again turned upright, it gives what the upright photo gives, where
+  // turning each face's neighbourhood alone leaves the detector's box, and so the classifier's
+  // crop, a little different (their scores were up to 0.4 apart). Kept only when the turned photo
+  // has as many faces, all upright; results come back in the photo's own frame.
+  if (r.faces.empty() || r.faces[0].turns == 0) return r;
+  const int k = r.faces[0].turns;
+  for (const FaceResult& f : r.faces)
+    if (f.turns != k) return r;
+  const Image t = turn_image(img, k);
+  CheckResult u = check_once(t, opt);
+  if (u.faces.size() != r.faces.size()) return r;
+  for (const FaceResult& f : u.faces)
+    if (f.turns != 0) return r;
+  auto unturn_box = [&](float* x, float* y, float* w, float* h) {
+    float ax = *x, ay = *y, bx = *x + *w, by = *y + *h;
+    unturn_point(t.w, t.h, k, &ax, &ay);
+    unturn_point(t.w, t.h, k, &bx, &by);
+    *x = std::min(ax, bx), *y = std::min(ay, by);
+    *w = std::fabs(bx - ax), *h = std::fabs(by - ay);
+  };
+  for (FaceResult& f : u.faces) {
+    Detection& d = f.det;
+    unturn_box(&d.x, &d.y, &d.w, &d.h);
+    for (auto& p : d.kp) unturn_point(t.w, t.h, k, &p[0], &p[1]);
+    unturn_box(&f.crop[0], &f.crop[1], &f.crop[2], &f.crop[3]);
+    f.turns = k;
+    if (!f.heat.empty() && f.heat_w == f.heat_h) {  // the map back into the photo's orientation
+      std::vector<float> back(f.heat.size());
+      turn_square(f.heat.data(), back.data(), f.heat_w, 1, (4 - k) % 4);
+      f.heat.swap(back);
+    }
+  }
+  u.width = img.w, u.height = img.h;
+  u.detect_ms += r.detect_ms;
+  u.classify_ms += r.classify_ms;
+  return u;
+}
+
+CheckResult Checker::check_once(const Image& img, const CheckOptions& opt) {
   if (!has_detector()) fail(Code::kInvalidArgument, "no face detector model is loaded");
   CheckResult r;
   r.width = img.w;
@@ -143,7 +165,7 @@ CheckResult Checker::check_image(const Image& img, const CheckOptions& opt) {
     f.det = d;
     if (classifier_ && opt.classify) {
       f.turns = opt.upright ? upright_turns(img, d) : 0;
-      if (f.turns == 0 || !classify_turned(img, d, f.turns, &f)) {
+      if (f.turns == 0 || !classify_turned(img, d, f.turns, opt.heatmap, &f)) {
         f.turns = 0;
         f.fake = classifier_->classify_face(img, d, opt.heatmap ? &f.heat : nullptr, &f.heat_w,
                                             &f.heat_h, f.crop, &f.synthetic);

@@ -65,9 +65,14 @@ class Checker {
   int upright_turns(const Image& img, const Detection& d);
 
  private:
-  // Scores a face on its side in its neighbourhood turned upright and re-detected there (fills
-  // fake, synthetic and crop; no heat map). False when the turned face is not found again.
-  bool classify_turned(const Image& img, const Detection& d, int turns, FaceResult* f);
+  // Scores a face on its side: re-detected in its neighbourhood turned upright, that box turned
+  // back into the photo (f->det), and the classifier's crop of the photo turned upright (fake,
+  // synthetic, crop, and the heat map turned back when asked). False when the turned face is not
+  // found again.
+  bool classify_turned(const Image& img, const Detection& d, int turns, bool heatmap,
+                       FaceResult* f);
+  // check_image without the whole-photo turn.
+  CheckResult check_once(const Image& img, const CheckOptions& opt);
   std::unique_ptr<FaceDetector> short_, full_;
   std::unique_ptr<Classifier> classifier_;
 };

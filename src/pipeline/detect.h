@@ -1,6 +1,7 @@
 // Face detection around BlazeFace: SSD anchors, box/keypoint decode, weighted NMS, and the
 // multi-pass search (letterbox, zoom-out, tiles) that finds faces of every size in any photo.
 #pragma once
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -46,6 +47,10 @@ float iou(const Detection& a, const Detection& b);
 // score; the cluster keeps the best score.
 std::vector<Detection> weighted_nms(std::vector<Detection> dets, float iou_thresh);
 
+// Detections made in normalized coordinates of a square turned k quarter turns (turn_square's
+// sense), moved back into the frame the square (x, y, side) was cut from.
+void unturn(std::vector<Detection>& dets, int k, float x, float y, float side);
+
 // One BlazeFace model with its anchors, able to run on any square source region.
 class FaceDetector {
  public:
@@ -58,6 +63,10 @@ class FaceDetector {
   // floats (0..255) at `rgb`, `row_stride` floats apart; (x, y, side) maps it back to the photo.
   std::vector<Detection> detect_resampled(const float* rgb, size_t row_stride, float x, float y,
                                           float side, float min_score);
+  // How face-like the neighbourhood of d (a square of 1.6x its larger side, where the short-range
+  // model finds faces in a photo) is when turned k quarter turns (turn_square), k = 0..3: the
+  // best detection score at min_score 0.3, 0 when none. Needs a square input.
+  std::array<float, 4> turn_scores(const Image& img, const Detection& d);
   BlazeFace& model() { return net_; }
   const DecodeOptions& decode() const { return dec_; }
   const std::vector<Anchor>& anchors() const { return anchors_; }
@@ -74,6 +83,13 @@ struct DetectOptions {
   int max_faces = 64;
   bool tiles = true;     // tile large photos with the full-range model (small faces)
   bool zoom_out = true;  // extra pass with the image padded 2x (faces filling the frame)
+  // When every pass above found nothing: the same whole-photo passes with the photo turned 90,
+  // 180 and 270 degrees (a photo upside down or on its side without EXIF), keeping the turn
+  // with the best face. Boxes come back in the photo's own frame.
+  bool turned = true;
+  // The turned passes' confirmation (detect_faces): the best score a face found only turned
+  // needs in its own neighbourhood. 0 keeps every such face (tests).
+  float turned_confirm = 0.75f;
 };
 
 // Runs every pass that applies and merges duplicates across passes and tiles.

@@ -151,6 +151,35 @@ test('with the shipped classifier every face gets a probability (and a heat map 
   assert.ok(nc.faces.every((f) => f.fake === null));
 });
 
+test('a photo upside down (no EXIF) is checked as the upright photo: same box turned back, same score, rotation 180', {
+  skip: !HAVE_CLASSIFIER ? 'models/classifier.dfs is absent' : false,
+}, () => {
+  const px = checker.decode(faceFixture());
+  const { width: w, height: h } = px;
+  const turned = new Uint8ClampedArray(px.data.length);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      turned.set(px.data.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), ((h - 1 - y) * w + (w - 1 - x)) * 4);
+  const up = checker.checkSync(px, { heatmap: true });
+  const down = checker.checkSync({ data: turned, width: w, height: h }, { heatmap: true });
+  assert.equal(up.faces.length, 1);
+  assert.equal(down.faces.length, 1);
+  const [a, b] = [up.faces[0], down.faces[0]];
+  assert.equal(a.rotation, 0);
+  assert.equal(b.rotation, 180);
+  assert.ok(Math.abs(b.fake - a.fake) < 1e-5, `${b.fake} vs ${a.fake}`);
+  const expect = [w - a.box[0] - a.box[2], h - a.box[1] - a.box[3], a.box[2], a.box[3]];
+  b.box.forEach((v, i) => assert.ok(Math.abs(v - expect[i]) < 0.5, `box ${b.box} vs ${expect}`));
+  // Keypoints turned back too: the subject's right eye is where it is in the photo.
+  assert.ok(Math.abs(b.keypoints[0][0] - (w - a.keypoints[0][0])) < 0.5);
+  if (checker.hasHeatmap) {  // the map in the photo's orientation: the upright one turned 180
+    const n = a.heatmap.data.length;
+    assert.ok(a.heatmap.data.every((v, i) => Math.abs(v - b.heatmap.data[n - 1 - i]) < 1e-4));
+  }
+  // turned: false only skips the search when nothing is found; this face is found upright.
+  assert.throws(() => checker.checkSync(px, { turned: 'yes' }), /turned/);
+});
+
 test('provenance: a C2PA manifest is reported (not verified), plain files say nothing, pixels carry none', { skip: SKIP_SHARED }, () => {
   const signed = checker.checkSync(sharedFile('testdata/provenance/C.jpg'));
   assert.deepEqual(signed.provenance.c2pa.present, true);

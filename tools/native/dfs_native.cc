@@ -1,5 +1,7 @@
 // Native driver of the pipeline for developers: detect faces in files or in raw RGB frames (for
-// measuring framing on stored crops; tools/train/README.md). Not shipped. The crop itself is
+// measuring framing on stored crops; tools/train/README.md). Not shipped. DFS_TURNED=0 in the
+// environment leaves out the turned passes (DetectOptions::turned), DFS_TURNED_CONFIRM=X sets
+// their confirmation score (turned_confirm; 0 keeps every face they find). The crop itself is
 // shared with training through tools/train/crop.py, parity-tested against build/dfs_crop.
 //   dfs_native detect MODELS_DIR FILE...                 -> one JSON line per file
 //   dfs_native detect-raw MODELS_DIR FRAMES.u8 N H W     -> one JSON line per HxWx3 frame
@@ -69,6 +71,9 @@ int main(int argc, char** argv) {
     }
     CheckOptions opt;
     opt.classify = false;
+    // DFS_TURNED=0: without the turned passes (measuring what they add).
+    if (const char* t = std::getenv("DFS_TURNED")) opt.detect.turned = std::string(t) != "0";
+    if (const char* t = std::getenv("DFS_TURNED_CONFIRM")) opt.detect.turned_confirm = std::atof(t);
     std::string cmd = argv[1];
     if (cmd == "detect") {
       int failed = 0;
