@@ -327,7 +327,7 @@ async function main() {
     // the letterboxed image; short zoomed out only when those two found nothing; full-range
     // tiles (640, step 480) when the longer side exceeds 1000 px. The pipeline does not report
     // its pass count, so it is derived here (keep in step with detect.cc).
-    const plain = checker.checkSync(jpeg, { tiles: false, zoomOut: false, classify: false });
+    const plain = checker.checkSync(jpeg, { tiles: false, zoomOut: false, turned: false, classify: false });
     const { width: Wd, height: Hd } = first;
     const S = Math.max(Wd, Hd);
     let tiles = 0;
