@@ -42,7 +42,7 @@ test('--json prints one object per image with the documented fields; exit 0', ()
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
   for (const o of lines) {
-    assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'error']);
+    assert.deepEqual(Object.keys(o), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'decoded_by', 'error']);
     assert.ok(['likely_manipulated', 'inconclusive', 'no_sign'].includes(o.verdict), o.verdict);
     assert.equal(o.error, null);
     assert.equal(o.faces.length, 1, `${o.file}: one face`);
