@@ -149,10 +149,11 @@ test('picks (keyboard, file input), drops and pastes photos; cards match the Nod
   const exported = exportedFile.results;
   assert.equal(exported.length, 5);
   for (const row of exported) {
-    assert.deepEqual(Object.keys(row), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'error']);
+    assert.deepEqual(Object.keys(row), ['file', 'width', 'height', 'faces', 'fake', 'verdict', 'provenance', 'threshold', 'decoded_by', 'error']);
+    assert.equal(row.decoded_by, null, 'JPEG and BMP are decoded by the module, not the browser');
     assert.equal(row.threshold, Math.round(env.node.threshold * 1e4) / 1e4, 'the export records the threshold');
     if (row.file === 'pasted-1.bmp') {
-      assert.deepEqual({ ...row, provenance: undefined, threshold: undefined }, { file: 'pasted-1.bmp', width: 96, height: 64, faces: [], fake: null, verdict: 'no_face', provenance: undefined, threshold: undefined, error: null });
+      assert.deepEqual({ ...row, provenance: undefined, threshold: undefined }, { file: 'pasted-1.bmp', width: 96, height: 64, faces: [], fake: null, verdict: 'no_face', provenance: undefined, threshold: undefined, decoded_by: null, error: null });
       assert.equal(row.provenance.ai_declared, false);
       continue;
     }
