@@ -167,7 +167,10 @@ export function faceVerdictText(face, threshold, band) {
   if (v == null) return 'not classified (no classifier loaded)';
   const base = `${VERDICT_TEXT[v].toLowerCase()} (${formatScore(face.fake)})`;
   const kind = v === 'no_sign' ? null : kindText(face.kind);
-  return kind ? `${base}; ${kind}` : base;
+  // rotation: degrees the face was turned to be scored upright (the photo carried no EXIF turn).
+  const turned = !face.rotation ? null
+    : `scored upright (the face was ${face.rotation === 180 ? 'upside down' : 'on its side'} in the photo)`;
+  return [base, kind, turned].filter(Boolean).join('; ');
 }
 
 /** The image's verdict as a sentence. */

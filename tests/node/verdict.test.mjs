@@ -69,6 +69,13 @@ test('face text names the likelier kind only when the face is not "no sign"', ()
   assert.equal(kindText(null), null);
 });
 
+test('a face scored turned upright says so', () => {
+  const face = { fake: 0.9, kind: null, rotation: 180 };
+  assert.match(faceVerdictText(face, 0.5, [0.4, 0.6]), /; scored upright \(the face was upside down in the photo\)$/);
+  assert.match(faceVerdictText({ ...face, rotation: 90 }, 0.5, [0.4, 0.6]), /on its side in the photo\)$/);
+  assert.doesNotMatch(faceVerdictText({ ...face, rotation: 0 }, 0.5, [0.4, 0.6]), /upright/);
+});
+
 test('resultJson clamps boxes to the image and records the threshold', () => {
   const r = { width: 100, height: 50, fake: 0.8, faces: [{ box: [-10, 5, 40, 60], score: 0.9, keypoints: [], fake: 0.8, kind: null }] };
   const j = resultJson('x.jpg', r, 0.5, [0.4, 0.6]);
