@@ -118,7 +118,11 @@ CheckResult Checker::check_image(const Image& img, const CheckOptions& opt) {
   // turning each face's neighbourhood alone leaves the detector's box, and so the classifier's
   // crop, a little different (their scores were up to 0.4 apart). Kept only when the turned photo
   // has as many faces, all upright; results come back in the photo's own frame.
-  if (r.faces.empty() || r.faces[0].turns == 0) return r;
+  // The turned copy costs 3 bytes a pixel: past kTurnWholeMaxPixels (a 24 MP phone photo is 72
+  // MB more) each face keeps its own turn instead.
+  constexpr int64_t kTurnWholeMaxPixels = 24'000'000;
+  if (r.faces.empty() || r.faces[0].turns == 0 || int64_t(img.w) * img.h > kTurnWholeMaxPixels)
+    return r;
   const int k = r.faces[0].turns;
   for (const FaceResult& f : r.faces)
     if (f.turns != k) return r;
