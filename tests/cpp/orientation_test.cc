@@ -81,11 +81,21 @@ float box_iou(const dfs::Detection& a, const float b[4]) {
   return ix * iy / (a.w * a.h + b[2] * b[3] - ix * iy);
 }
 
-// A photo upside down without EXIF: BlazeFace misses some of those faces outright, so when every
-// upright pass finds nothing the detector looks again with the photo turned (DetectOptions::
-// turned). Either way the face is scored upright, and its box and keypoints come back where they
-// are in the photo (not where BlazeFace puts a box around an upside-down face).
-TEST(Orientation, UpsideDownPhotosAreFoundWhereTheFaceIs) {
+// A point of a photo W x H turned one quarter clockwise (turn_cw), in the turned photo.
+void turn_point_cw(float W, float H, float* x, float* y) {
+  (void)W;
+  const float px = *x;
+  *x = H - *y;
+  *y = px;
+}
+
+// A photo on its side or upside down without EXIF: BlazeFace misses some of those faces outright,
+// so when every upright pass finds nothing the detector looks again with the photo turned
+// (DetectOptions::turned); when every face wants the same turn the whole photo is checked turned
+// upright. Its faces then have the upright photo's score, and their boxes and keypoints come back
+// where they are in the photo (not where BlazeFace puts a box around a turned face). The photos
+// are cut to non-square (width and height swap under a quarter turn).
+TEST(Orientation, TurnedPhotosAreCheckedAsTheUprightPhoto) {
   const std::string dir = dfs_test::shared_path("testdata/");
   if (!dfs_test::file_exists(dir + "lfw-real/real-0000.jpg"))
     GTEST_SKIP() << "../shared/testdata is absent";
@@ -95,7 +105,7 @@ TEST(Orientation, UpsideDownPhotosAreFoundWhereTheFaceIs) {
   c.load_model(b.data(), b.size());
   dfs::CheckOptions on, off;
   off.detect.turned = false;
-  int total = 0, found_off = 0, same = 0;
+  int total = 0, found = 0, found_off = 0, same = 0;
   for (const char* set : {"lfw-real", "utkface-real"}) {
     for (int i = 0; i < 13; i++) {
       char name[32];
@@ -103,42 +113,58 @@ TEST(Orientation, UpsideDownPhotosAreFoundWhereTheFaceIs) {
       const std::string f = dir + set + name;
       if (!dfs_test::file_exists(f)) continue;
       auto bytes = dfs_test::read_file(f);
-      dfs::Image img = dfs::decode_image(bytes.data(), bytes.size(), dfs::DecodeLimits());
+      const dfs::Image full = dfs::decode_image(bytes.data(), bytes.size(), dfs::DecodeLimits());
+      dfs::Image img;  // the top 85% of the photo: not square
+      img.w = full.w, img.h = full.h * 85 / 100;
+      img.rgb.assign(full.rgb.begin(), full.rgb.begin() + size_t(img.w) * img.h * 3);
       auto up = c.check_image(img, on);
       if (up.faces.size() != 1) continue;
-      const dfs::Image t = turn_cw(turn_cw(img));
-      const dfs::Detection& u = up.faces[0].det;
-      const float expect[4] = {img.w - u.x - u.w, img.h - u.y - u.h, u.w, u.h};
-      auto r = c.check_image(t, on);
-      total++;
-      found_off += !c.check_image(t, off).faces.empty();
-      ASSERT_EQ(r.faces.size(), 1u) << f << " upside down";
-      const dfs::FaceResult& fr = r.faces[0];
-      // Checked as the upright photo (the whole photo turned): the same box, keypoints and score.
-      bool kp_same = true;
-      for (int k = 0; k < 6; k++)
-        kp_same &= std::hypot(fr.det.kp[k][0] - (img.w - u.kp[k][0]),
-                              fr.det.kp[k][1] - (img.h - u.kp[k][1])) < 0.5f;
-      const bool same_face = fr.turns == 2 && box_iou(fr.det, expect) > 0.98f && kp_same &&
-                             std::fabs(fr.fake - up.faces[0].fake) < 1e-4f;
-      same += same_face;
-      if (!same_face)
-        std::printf("[orientation] %s upside down: turns %d, box IoU %.3f, score %.3f vs %.3f\n",
-                    f.c_str(), fr.turns, box_iou(fr.det, expect), fr.fake, up.faces[0].fake);
+      dfs::Detection want = up.faces[0].det;
+      dfs::Image t = img;
+      for (int q = 1; q <= 3; q++) {
+        // The upright face, turned with the photo: its box's corners and its keypoints.
+        float ax = want.x, ay = want.y, bx = want.x + want.w, by = want.y + want.h;
+        turn_point_cw(float(t.w), float(t.h), &ax, &ay);
+        turn_point_cw(float(t.w), float(t.h), &bx, &by);
+        want.x = std::min(ax, bx), want.y = std::min(ay, by);
+        want.w = std::fabs(bx - ax), want.h = std::fabs(by - ay);
+        for (auto& p : want.kp) turn_point_cw(float(t.w), float(t.h), &p[0], &p[1]);
+        t = turn_cw(t);
+        auto r = c.check_image(t, on);
+        total++;
+        if (q == 2) found_off += !c.check_image(t, off).faces.empty();
+        if (r.faces.size() != 1) continue;
+        found++;
+        const dfs::FaceResult& fr = r.faces[0];
+        const float box[4] = {want.x, want.y, want.w, want.h};
+        bool kp_same = true;
+        for (int k = 0; k < 6; k++)
+          kp_same &=
+              std::hypot(fr.det.kp[k][0] - want.kp[k][0], fr.det.kp[k][1] - want.kp[k][1]) < 0.5f;
+        // turn_square undoes q clockwise turns with q of its own (angles minus q * 90 degrees).
+        const bool same_face = fr.turns == q && box_iou(fr.det, box) > 0.98f && kp_same &&
+                               std::fabs(fr.fake - up.faces[0].fake) < 1e-4f;
+        same += same_face;
+        if (!same_face)
+          std::printf("[orientation] %s turned %d: turns %d, box IoU %.3f, score %.3f vs %.3f\n",
+                      f.c_str(), q * 90, fr.turns, box_iou(fr.det, box), fr.fake, up.faces[0].fake);
+      }
     }
   }
-  ASSERT_GE(total, 20);
-  // One LFW face is found upside down by the upright passes and not recognised as upside down
-  // by the orientation step (its margin): that one is scored as it is.
-  EXPECT_GE(same, total - 2);
+  ASSERT_GE(total, 60);
+  EXPECT_EQ(found, total);
+  // A few faces are found turned by the upright passes and not recognised as turned by the
+  // orientation step (its margin): those are scored as they are.
+  EXPECT_GE(same, total - 4);
   std::printf(
-      "[orientation] upside down: %d of %d found (%d without the turned passes), %d as "
-      "the upright photo\n",
-      total, total, found_off, same);
+      "[orientation] turned photos: %d of %d found, %d as the upright photo; upside down, "
+      "%d of %d found without the turned passes\n",
+      found, total, same, found_off, total / 3);
 }
 
 // Shapes on a flat background (rectangles and ellipses, fixed seeds): looked at three more ways,
-// the detector takes a few for faces; the confirmation step lets none of those through.
+// the detector takes a few for faces; the confirmation step lets none of those through. (Over
+// seeds 0-159: 3 with a face upright, 7 turned and unconfirmed, the same 3 confirmed.)
 TEST(Orientation, TurnedPassesAddNoFacesToShapes) {
   dfs::Checker c;
   load_detectors(c);
@@ -147,7 +173,11 @@ TEST(Orientation, TurnedPassesAddNoFacesToShapes) {
   plain.detect.turned = false;
   unconfirmed.detect.turned_confirm = 0;
   int n_plain = 0, n_turned = 0, n_unconfirmed = 0;
-  for (int seed = 0; seed < 160; seed++) {
+  // 40 of the first 160 seeds: 4 of them (3, 121, 140, 147) fool the unconfirmed passes.
+  std::vector<int> seeds;
+  for (int s = 0; s < 10; s++) seeds.push_back(s);
+  for (int s = 120; s < 150; s++) seeds.push_back(s);
+  for (int seed : seeds) {
     std::mt19937 rng(seed);
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     dfs::Image img;
