@@ -70,9 +70,11 @@ void resample_region(const Image& img, float x, float y, float w, float h, int o
 // Turns a square n x n image of c interleaved floats by k quarter turns (0..3): a direction at
 // angle a (image coordinates, y down) ends at a - k * 90 degrees. dst must not alias src.
 void turn_square(const float* src, float* dst, int n, int c, int k);
-// A whole photo turned the same way (k quarter turns; width and height swap for odd k), and a
-// point (x, y) of the turned photo (continuous pixel coordinates) back in the photo of size w x h.
+// A whole photo turned the same way (k quarter turns; width and height swap for odd k); a point
+// (x, y) of the turned photo (continuous pixel coordinates) back in the photo of size w x h; and
+// a box (x, y, bw, bh) the same way (a quarter turn keeps it axis-aligned and swaps its sides).
 Image turn_image(const Image& img, int k);
-void unturn_point(int w, int h, int k, float* x, float* y);
+void unturn_point(float w, float h, int k, float* x, float* y);
+void unturn_box(float w, float h, int k, float* x, float* y, float* bw, float* bh);
 
 }  // namespace dfs

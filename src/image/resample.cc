@@ -204,12 +204,20 @@ Image turn_image(const Image& img, int k) {
   return out;
 }
 
-void unturn_point(int w, int h, int k, float* x, float* y) {
+void unturn_point(float w, float h, int k, float* x, float* y) {
   k = ((k % 4) + 4) % 4;
   const float X = *x, Y = *y;
   if (k == 1) *x = w - Y, *y = X;
   if (k == 2) *x = w - X, *y = h - Y;
   if (k == 3) *x = Y, *y = h - X;
+}
+
+void unturn_box(float w, float h, int k, float* x, float* y, float* bw, float* bh) {
+  float ax = *x, ay = *y, bx = *x + *bw, by = *y + *bh;
+  unturn_point(w, h, k, &ax, &ay);
+  unturn_point(w, h, k, &bx, &by);
+  *x = std::min(ax, bx), *y = std::min(ay, by);
+  *bw = std::fabs(bx - ax), *bh = std::fabs(by - ay);
 }
 
 }  // namespace dfs

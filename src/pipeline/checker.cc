@@ -131,18 +131,9 @@ CheckResult Checker::check_image(const Image& img, const CheckOptions& opt) {
   if (u.faces.size() != r.faces.size()) return r;
   for (const FaceResult& f : u.faces)
     if (f.turns != 0) return r;
-  auto unturn_box = [&](float* x, float* y, float* w, float* h) {
-    float ax = *x, ay = *y, bx = *x + *w, by = *y + *h;
-    unturn_point(img.w, img.h, k, &ax, &ay);
-    unturn_point(img.w, img.h, k, &bx, &by);
-    *x = std::min(ax, bx), *y = std::min(ay, by);
-    *w = std::fabs(bx - ax), *h = std::fabs(by - ay);
-  };
   for (FaceResult& f : u.faces) {
-    Detection& d = f.det;
-    unturn_box(&d.x, &d.y, &d.w, &d.h);
-    for (auto& p : d.kp) unturn_point(img.w, img.h, k, &p[0], &p[1]);
-    unturn_box(&f.crop[0], &f.crop[1], &f.crop[2], &f.crop[3]);
+    unturn(f.det, img.w, img.h, k);
+    unturn_box(img.w, img.h, k, &f.crop[0], &f.crop[1], &f.crop[2], &f.crop[3]);
     f.turns = k;
     if (!f.heat.empty() && f.heat_w == f.heat_h) {  // the map back into the photo's orientation
       std::vector<float> back(f.heat.size());

@@ -239,26 +239,17 @@ std::vector<Detection> FaceDetector::detect_resampled(const float* rgb, size_t r
   return dets;
 }
 
-// A point (u, v) of the turned square, relative to its side, is (1 - v, u) of the square one turn
-// less; a box is the bounding box of its turned corners (a quarter turn keeps it axis-aligned and
-// swaps its sides).
+void unturn(Detection& d, float w, float h, int k) {
+  unturn_box(w, h, k, &d.x, &d.y, &d.w, &d.h);
+  for (auto& p : d.kp) unturn_point(w, h, k, &p[0], &p[1]);
+}
+
 void unturn(std::vector<Detection>& dets, int k, float x, float y, float side) {
-  auto back = [&](float u, float v, float* px, float* py) {
-    for (int t = 0; t < k; t++) {
-      const float pu = u;
-      u = 1.f - v;
-      v = pu;
-    }
-    *px = x + u * side;
-    *py = y + v * side;
-  };
   for (auto& d : dets) {
-    float ax, ay, bx, by;
-    back(d.x, d.y, &ax, &ay);
-    back(d.x + d.w, d.y + d.h, &bx, &by);
-    d.x = std::min(ax, bx), d.y = std::min(ay, by);
-    d.w = std::fabs(bx - ax), d.h = std::fabs(by - ay);
-    for (auto& p : d.kp) back(p[0], p[1], &p[0], &p[1]);
+    unturn(d, 1, 1, k);
+    d.x = x + d.x * side, d.y = y + d.y * side;
+    d.w *= side, d.h *= side;
+    for (auto& p : d.kp) p[0] = x + p[0] * side, p[1] = y + p[1] * side;
   }
 }
 

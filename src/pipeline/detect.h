@@ -47,8 +47,11 @@ float iou(const Detection& a, const Detection& b);
 // score; the cluster keeps the best score.
 std::vector<Detection> weighted_nms(std::vector<Detection> dets, float iou_thresh);
 
-// Detections made in normalized coordinates of a square turned k quarter turns (turn_square's
-// sense), moved back into the frame the square (x, y, side) was cut from.
+// A detection (box and keypoints) made in a w x h frame turned k quarter turns (turn_square's
+// sense), moved back into that frame (unturn_point).
+void unturn(Detection& d, float w, float h, int k);
+// Detections made in normalized coordinates of a square turned k quarter turns, moved back into
+// the frame the square (x, y, side) was cut from.
 void unturn(std::vector<Detection>& dets, int k, float x, float y, float side);
 
 // One BlazeFace model with its anchors, able to run on any square source region.
