@@ -260,17 +260,24 @@ export function ffmpegImage(file, bytes, refused) {
 // tools (Debian's libheif-examples), which assemble the grid and apply the turn, as a viewer
 // shows it. Debian's ffmpeg 5.1 has no HEIF reader.
 
+let havePrlimit;  // util-linux's prlimit, asked once
+
 /**
  * The primary image of a HEIC/HEIF file, decoded by libheif's heif-convert to a PNG in a
  * private temporary folder and read back by the module, as {data, width, height} RGBA.
- * heif-info reads the sizes first: over the module's limits it is IMAGE_TOO_LARGE before
- * anything is decoded. Both tools read the opened file through its descriptor, as ffmpeg does.
+ * heif-info reads the sizes first: over the module's limits (any image, or all of them
+ * together) it is IMAGE_TOO_LARGE before anything is decoded, and heif-convert runs under a
+ * memory ceiling sized from them. Both tools read the opened file through its descriptor, as ffmpeg does.
  */
 export function heifImage(checker, file, refused) {
   const fd = openRegular(file);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepfake-shield-heif-'));
-  const tool = (name, args, what) => {
-    const r = spawnSync(name, args, { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe', fd], timeout: FFMPEG_TIMEOUT_MS });
+  const tool = (name, args, what, memory = 0) => {
+    // With a memory ceiling: run under util-linux's prlimit (its address-space limit makes an
+    // allocation past it fail inside libheif, which reports it and exits with an error).
+    havePrlimit ??= spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
+    const [cmd, argv] = memory && havePrlimit ? ['prlimit', [`--as=${memory}`, name, ...args]] : [name, args];
+    const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe', fd], timeout: FFMPEG_TIMEOUT_MS });
     if (r.error?.code === 'ENOENT') {
       throw new DeepfakeShieldError('UNSUPPORTED_FORMAT', `${refused.message}; the CLI decodes HEIC through libheif's ${name}, which is not installed (apt-get install libheif-examples; tools/setup.sh installs it)`);
     }
@@ -283,11 +290,23 @@ export function heifImage(checker, file, refused) {
     const images = [...tool('heif-info', [FD_INPUT], 'not a readable HEIC image').matchAll(/^image: (\d+)x(\d+) \(id=\d+\)(, primary)?/gm)];
     if (!images.length) throw new DeepfakeShieldError('CORRUPT_IMAGE', 'not a readable HEIC image: no image in it');
     const k = Math.max(0, images.findIndex((m) => m[3]));
-    const [width, height] = [Number(images[k][1]), Number(images[k][2])];
-    if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
-      throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `HEIC image is ${width}x${height}, over the limit of ${MAX_PIXELS} pixels or ${MAX_SIDE} a side`);
+    const sizes = images.map((m) => [Number(m[1]), Number(m[2])]);
+    const [width, height] = sizes[k];
+    // heif-convert decodes every top-level image, not only the primary: each must be within the
+    // limits, and all of them together too (a small file can hold hundreds of large flat images).
+    for (const [i, [w, h]] of [[k, sizes[k]], ...sizes.entries()]) {
+      if (w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS) {
+        throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `HEIC ${i === k ? 'image' : 'file holds another image that'} is ${w}x${h}, over the limit of ${MAX_PIXELS} pixels or ${MAX_SIDE} a side`);
+      }
     }
-    tool('heif-convert', ['--quiet', FD_INPUT, path.join(dir, 'image.png')], 'libheif could not decode this HEIC image');
+    const total = sizes.reduce((sum, [w, h]) => sum + w * h, 0);
+    if (total > MAX_PIXELS) {
+      throw new DeepfakeShieldError('IMAGE_TOO_LARGE', `HEIC file holds ${sizes.length} images of ${total} pixels in all, over the limit of ${MAX_PIXELS}`);
+    }
+    // Decoded one at a time: memory for the largest (planes, RGB, PNG rows) and the program, so a
+    // file whose headers understate an image cannot take more.
+    const largest = Math.max(...sizes.map(([w, h]) => w * h));
+    tool('heif-convert', ['--quiet', FD_INPUT, path.join(dir, 'image.png')], 'libheif could not decode this HEIC image', 256 * 2 ** 20 + 16 * largest);
     const png = path.join(dir, images.length === 1 ? 'image.png' : `image-${k + 1}.png`);
     const pixels = checker.decode(fs.readFileSync(png));
     if (pixels.width * pixels.height !== width * height) {

@@ -354,6 +354,29 @@ test('HEIC through libheif: the primary image, the same face as the JPEG, limits
     huge.writeUInt32BE(12000, ispe + 8);
     huge.writeUInt32BE(12000, ispe + 12);
     fs.writeFileSync(path.join(tmp, 'huge.heic'), huge);
+    // A small primary and a second image that says it is 30000 x 30000: heif-convert decodes
+    // every top-level image, so the second one's size counts too.
+    const hidden = Buffer.from(fs.readFileSync(path.join(tmp, 'two.heic')));
+    const ispe2 = hidden.lastIndexOf('ispe');
+    assert.ok(ispe2 > hidden.indexOf('ispe'));
+    hidden.writeUInt32BE(30000, ispe2 + 8);
+    hidden.writeUInt32BE(30000, ispe2 + 12);
+    fs.writeFileSync(path.join(tmp, 'hidden.heic'), hidden);
+    // Two images each under the limit, over it together (64 + 64 MP).
+    const pair = Buffer.from(hidden);
+    for (const at of [pair.indexOf('ispe'), ispe2]) [8, 12].forEach((o) => pair.writeUInt32BE(8000, at + o));
+    fs.writeFileSync(path.join(tmp, 'pair.heic'), pair);
+    // An 8000 x 8000 image whose header says 100 x 100: libheif decodes the real size, so the
+    // memory ceiling (set from the header) stops it, as an error.
+    const flat = path.join(tmp, 'flat.png');
+    assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=gray:s=8000x8000', '-frames:v', '1', flat]).status, 0);
+    const r8k = spawnSync('heif-enc', ['-q', '10', '-p', 'preset=ultrafast', '-o', path.join(tmp, 'understated.heic'), flat], { encoding: 'utf8' });
+    assert.equal(r8k.status, 0, r8k.stderr);
+    fs.unlinkSync(flat);
+    const understated = fs.readFileSync(path.join(tmp, 'understated.heic'));
+    understated.writeUInt32BE(100, understated.indexOf('ispe') + 8);
+    understated.writeUInt32BE(100, understated.indexOf('ispe') + 12);
+    fs.writeFileSync(path.join(tmp, 'understated.heic'), understated);
     fs.writeFileSync(path.join(tmp, 'cut.heic'), heic.subarray(0, heic.length >> 2));
     // The brand says HEIC, the rest is nothing libheif can read.
     fs.writeFileSync(path.join(tmp, 'junk.heic'), Buffer.concat([heic.subarray(0, 32), Buffer.alloc(64, 7)]));
@@ -371,6 +394,12 @@ test('HEIC through libheif: the primary image, the same face as the JPEG, limits
     assert.deepEqual([got['two.heic'].width, got['two.heic'].height], [200, 200], 'the primary image');
     assert.equal(got['huge.heic'].error.code, 'IMAGE_TOO_LARGE');
     assert.match(got['huge.heic'].error.message, /12000x12000/);
+    assert.equal(got['hidden.heic'].error.code, 'IMAGE_TOO_LARGE');
+    assert.match(got['hidden.heic'].error.message, /another image that is 30000x30000/);
+    assert.equal(got['pair.heic'].error.code, 'IMAGE_TOO_LARGE');
+    assert.match(got['pair.heic'].error.message, /2 images of 128000000 pixels in all/);
+    assert.equal(got['understated.heic'].error.code, 'CORRUPT_IMAGE');
+    assert.match(got['understated.heic'].error.message, /memory/i, 'stopped by the ceiling, not decoded and then refused');
     assert.equal(got['cut.heic'].error.code, 'CORRUPT_IMAGE');
     assert.equal(got['junk.heic'].error.code, 'CORRUPT_IMAGE');
     // Human output names the decoder; the PNG's temporary folder is gone afterwards, also when
