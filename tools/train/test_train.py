@@ -137,6 +137,42 @@ class DataTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             soup.average([a, {"w": b["w"]}])
 
+    def test_dfs_soup_is_the_mean_of_files_and_checkpoints(self):
+        torch.manual_seed(3)
+        models = []
+        for _ in range(2):
+            m = EffNetClassifier(dict(make_arch(0.5, 0.5, "stage3"), kind_head=True))
+            with torch.no_grad():
+                for p in m.parameters():
+                    p.add_(0.05 * torch.randn_like(p))
+            models.append(m.eval())
+        header = dfs_io.build_header(models[0].arch, 64, data.MEAN, data.STD,
+                                     {"temperature": 1.5, "threshold": 0.6}, "flip", {})
+        with tempfile.TemporaryDirectory() as d:
+            a, b, ck, out = (os.path.join(d, n) for n in ("a.dfs", "b.dfs", "b.pt", "s.dfs"))
+            dfs_io.export_dfs(models[0], a, header)
+            dfs_io.export_dfs(models[1], b, header)
+            torch.save({"model": models[1].state_dict(), "arch": models[1].arch, "input": 64}, ck)
+            # A checkpoint reads as the file train.py would export from it.
+            _, from_ck = soup.folded_tensors(ck)
+            _, from_b = soup.folded_tensors(b)
+            for k, v in from_b.items():
+                self.assertLess(float((from_ck[k] - v).abs().max()), 2e-2 * (1 + float(v.abs().max())), k)
+            soup.dfs_soup(out, [a, ck])
+            hdr, got = soup.folded_tensors(out)
+            _, from_a = soup.folded_tensors(a)
+            for k, v in got.items():
+                want = (from_a[k] + from_ck[k]) / 2
+                self.assertLess(float((v - want).abs().max()), 2e-2 * (1 + float(want.abs().max())), k)
+            self.assertEqual(hdr["calibration"], header["calibration"])
+            self.assertEqual([s["file"] for s in hdr["provenance"]["soup"]], ["a.dfs", "b.pt"])
+            # Models of another shape do not mix.
+            other = EffNetClassifier(dict(make_arch(0.75, 0.5, "stage3"), kind_head=True)).eval()
+            dfs_io.export_dfs(other, b, dfs_io.build_header(other.arch, 64, data.MEAN, data.STD,
+                                                            {"temperature": 1, "threshold": 0.5}, "flip", {}))
+            with self.assertRaises(SystemExit):
+                soup.dfs_soup(out, [a, b])
+
     def test_soften_lowers_sharpness_and_keeps_the_size(self):
         rng = np.random.default_rng(6)
         im = Image.fromarray(np.clip(128 + rng.normal(0, 30, (128, 128, 3)), 0, 255)
