@@ -257,6 +257,13 @@ export function formatScore(p: number): string;
 /** "face found (97% sure)". */
 export function detectorText(score: number): string;
 export function kindText(kind: { synthetic: number; swap: number } | null): string | null;
+/**
+ * Faces narrower than this many source pixels get a caveat in faceVerdictText when not flagged:
+ * fakes this small are caught less often (measured: tools/train/size_report.json).
+ */
+export const SMALL_FACE_PX: number;
+/** Flagged faces narrower than this get a caveat too: false alarms rise this small. */
+export const TINY_FACE_PX: number;
 export function faceVerdictText(face: Face, threshold: number, band?: [number, number] | null): string;
 export function imageVerdictText(result: CheckResult, threshold: number, band?: [number, number] | null): string;
 /** Whether image bytes are a HEIC/HEIF (HEVC-coded) file, by their ftyp box. */

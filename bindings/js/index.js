@@ -10,7 +10,7 @@ export { verifyC2pa } from './c2pa.js';
 export {
   VERDICTS, VERDICT_TEXT, EVIDENCE_NOTE, verdictFor, imageVerdictFor, formatScore, detectorText,
   kindText, faceVerdictText, imageVerdictText, annotate, resultJson, errorJson, provenanceLines,
-  bandAt, videoResultJson, videoVerdictText, ERROR_CODES, measuredText,
+  bandAt, videoResultJson, videoVerdictText, ERROR_CODES, measuredText, SMALL_FACE_PX, TINY_FACE_PX,
 } from './verdict.js';
 
 /** The package version (tests/node/package.test.mjs holds it equal to package.json's). */

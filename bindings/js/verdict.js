@@ -161,16 +161,33 @@ export function kindText(kind) {
     : `looks like a face swap or reenactment, ${formatScore(kind.swap)}`;
 }
 
+/**
+ * Faces narrower than this (the detector's box, source pixels) hold less detail than the
+ * classifier is validated on: validation crops re-rendered with the face N px across
+ * (tools/train/size_check.py, tools/train/size_report.json) kept their AUC within 0.015 down to
+ * 48 px, but at 32 px DFDC AUC fell 0.923 -> 0.890 and the fakes caught at the threshold 47% ->
+ * 39% (faces-mixed 68% -> 61%), at 24 px to 35% (47%), while the reals flagged stayed at or
+ * under 5%. So a small face's "no sign" or "inconclusive" says less, and its text says so.
+ * Under TINY_FACE_PX the reals flagged rise too (16 px: DFDC 0.4% -> 3.3%, faces-mixed 3.8% ->
+ * 5.4%), so a flagged face that small says so as well.
+ */
+export const SMALL_FACE_PX = 40;
+export const TINY_FACE_PX = 20;
+
 /** One face's verdict as a sentence fragment: "likely manipulated (91.9%)". */
 export function faceVerdictText(face, threshold, band) {
   const v = verdictFor(face.fake, threshold, band);
   if (v == null) return 'not classified (no classifier loaded)';
   const base = `${VERDICT_TEXT[v].toLowerCase()} (${formatScore(face.fake)})`;
   const kind = v === 'no_sign' ? null : kindText(face.kind);
+  const side = face.box ? Math.round(Math.min(face.box[2], face.box[3])) : null;
+  const flagged = v === 'likely_manipulated';
+  const small = side == null || side >= (flagged ? TINY_FACE_PX : SMALL_FACE_PX) ? null
+    : `small face (${side} px across): ${flagged ? 'false alarms are more common' : 'fakes are caught less often'} this small`;
   // rotation: degrees the face was turned to be scored upright (the photo carried no EXIF turn).
   const turned = !face.rotation ? null
     : `scored upright (the face was ${face.rotation === 180 ? 'upside down' : 'on its side'} in the photo)`;
-  return [base, kind, turned].filter(Boolean).join('; ');
+  return [base, kind, small, turned].filter(Boolean).join('; ');
 }
 
 /** The image's verdict as a sentence. */

@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  VERDICTS, verdictFor, bandAt, provenanceLines, imageVerdictFor, formatScore, detectorText, faceVerdictText,
+  VERDICTS, verdictFor, bandAt, provenanceLines, imageVerdictFor, formatScore, detectorText, faceVerdictText, SMALL_FACE_PX, TINY_FACE_PX,
   imageVerdictText, resultJson, kindText, ERROR_CODES, measuredText,
 } from '../../bindings/js/verdict.js';
 import fs from 'node:fs';
@@ -74,6 +74,19 @@ test('a face scored turned upright says so', () => {
   assert.match(faceVerdictText(face, 0.5, [0.4, 0.6]), /; scored upright \(the face was upside down in the photo\)$/);
   assert.match(faceVerdictText({ ...face, rotation: 90 }, 0.5, [0.4, 0.6]), /on its side in the photo\)$/);
   assert.doesNotMatch(faceVerdictText({ ...face, rotation: 0 }, 0.5, [0.4, 0.6]), /upright/);
+});
+
+test('faceVerdictText: a small face says what its size costs (fewer fakes caught; tinier, more false alarms)', () => {
+  const at = (side, fake) => faceVerdictText({ fake, kind: null, box: [10, 20, side, side + 4] }, 0.5, [0.4, 0.6]);
+  assert.equal(at(SMALL_FACE_PX - 1, 0.1), `no sign of manipulation (10%); small face (${SMALL_FACE_PX - 1} px across): fakes are caught less often this small`);
+  assert.match(at(24.4, 0.5), /^inconclusive \(50%\); small face \(24 px across\)/);
+  // The narrower side counts; at the size and above, and for a flagged face, no caveat.
+  assert.match(faceVerdictText({ fake: 0.1, box: [0, 0, 80, 30] }, 0.5, [0.4, 0.6]), /small face \(30 px across\)/);
+  assert.equal(at(SMALL_FACE_PX, 0.1), 'no sign of manipulation (10%)');
+  assert.equal(at(TINY_FACE_PX, 0.9), 'likely manipulated (90%)');
+  // Tinier still, false alarms rise too: a flagged face says so.
+  assert.match(at(TINY_FACE_PX - 4, 0.9), /^likely manipulated \(90%\); small face \(16 px across\): false alarms are more common this small$/);
+  assert.equal(faceVerdictText({ fake: 0.1 }, 0.5, [0.4, 0.6]), 'no sign of manipulation (10%)', 'no box, no caveat');
 });
 
 test('resultJson clamps boxes to the image and records the threshold', () => {
