@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
@@ -46,24 +45,11 @@ def pick(n_dfdc, seed=0):
 
 
 def run_cli(folder, model):
-    """{relative file: (fake prob, box width) or None when no face}, and the threshold."""
-    cmd = ["node", os.path.join(data.REPO, "bin", "deepfake-shield.js"), "--json", folder]
-    if model:
-        cmd += ["--model", model]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    out, thr = {}, None
-    for line in res.stdout.splitlines():
-        o = json.loads(line)
-        if o.get("error") is not None:
-            continue
-        key = os.path.relpath(o["file"], folder)
-        if o["faces"]:
-            best = max(o["faces"], key=lambda f: f["fake"])
-            out[key] = (o["fake"], best["box"][2])
-        else:
-            out[key] = None
-        thr = o.get("threshold", thr)
-    return out, thr
+    """{relative file: (fake prob, box width of its most suspicious face) or None when no
+    face}, and the threshold."""
+    got, thr = stability.cli_results(folder, model)
+    return {k: (o["fake"], max(o["faces"], key=lambda f: f["fake"])["box"][2]) if o["faces"]
+            else None for k, o in got.items()}, thr
 
 
 def shrink(im, face_px, box_w):

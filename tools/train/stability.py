@@ -60,7 +60,9 @@ def load(rows):
     return out
 
 
-def scores(folder, model):
+def cli_results(folder, model):
+    """{file relative to folder: the CLI's --json object} for every image it read without an
+    error, and the threshold it judged at."""
     cmd = ["node", os.path.join(data.REPO, "bin", "deepfake-shield.js"), "--json", folder]
     if model:
         cmd += ["--model", model]
@@ -69,9 +71,14 @@ def scores(folder, model):
     for line in res.stdout.splitlines():
         o = json.loads(line)
         if o.get("error") is None:
-            out[os.path.relpath(o["file"], folder)] = o["fake"]
+            out[os.path.relpath(o["file"], folder)] = o
             thr = o.get("threshold", thr)
     return out, thr
+
+
+def scores(folder, model):
+    got, thr = cli_results(folder, model)
+    return {k: o["fake"] for k, o in got.items()}, thr
 
 
 def main():
